@@ -1,0 +1,62 @@
+# Parley: two commands set everything up.
+#   make run   - virtualenv, install, migrate, demo data, serve on http://127.0.0.1:8000 (SQLite, no other service)
+#   make test  - install what the tests need (Debian's chromium included) and run the whole suite
+SHELL := /bin/bash
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Django 6 needs Python >= 3.12; pick one explicitly (the default python3 may be older).
+PYTHON ?= $(shell for p in python3.13 python3.12 \
+	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null) /usr/bin/python3 python3; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	  && { command -v $$p; break; }; done)
+
+BIN := $(VENV)/bin
+
+.PHONY: run test venv install install-test browser lint bench-http clean
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then echo "error: Parley needs Python >= 3.12 (python3.12 or python3.13 not found; set PYTHON=...)" >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test browser
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download cannot work here.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; \
+	fi
+	@test -x /usr/bin/chromium || { echo "error: /usr/bin/chromium is missing (apt-get install chromium)" >&2; exit 1; }
+
+run: install
+	$(BIN)/parley migrate --no-input
+	$(BIN)/parley demo
+	$(BIN)/parley serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/parley makemigrations --check --dry-run
+
+bench-http: install-test
+	$(BIN)/python bench/http/run.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,26 @@
+"""ASGI entry point for `parley serve`: HTTP through Django's sync handler (one thread hop per request, see
+parley/core/asgi_bridge.py), WebSockets through Channels, origin-checked."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from parley.core.asgi_bridge import WSGIBridge  # noqa: E402
+from parley.realtime.routing import websocket_application  # noqa: E402
+
+wsgi = get_wsgi_application()
+if settings.PARLEY_SERVE_STATIC:
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+    wsgi = StaticFilesHandler(wsgi)
+
+http = WSGIBridge(wsgi, threads=settings.PARLEY_HTTP_THREADS)
+application = ProtocolTypeRouter({"http": http, "websocket": websocket_application, "lifespan": http})

@@ -1,0 +1,227 @@
+"""Settings shared by every environment.
+
+Composition: base.py (this file) holds what is true everywhere and reads the environment through config/env.py;
+local.py (make run), test.py (pytest) and production.py override it. Secrets never live in this repository:
+they come from the environment, files named by *_FILE variables, or (local.py only) files generated under the
+data directory. Every variable is listed in the README's table.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from config.env import env_bool, env_int, env_list, env_secret, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+DATA_DIR = Path(env_str("PARLEY_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+
+DEBUG = env_bool("PARLEY_DEBUG", False)
+SECRET_KEY = env_secret("PARLEY_SECRET_KEY")
+ALLOWED_HOSTS = env_list("PARLEY_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("PARLEY_CSRF_TRUSTED_ORIGINS", [])
+PARLEY_BASE_URL = env_str("PARLEY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_tasks_db",
+    "parley.core",
+    "parley.crypto",
+    "parley.privacy",
+    "parley.tenants",
+    "parley.accounts",
+    "parley.files",
+    "parley.experts",
+    "parley.notifications",
+    "parley.portals",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "parley.accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "parley.portals.context_processors.portal",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_url(
+            "DATABASE_URL",
+            f"sqlite:///{DATA_DIR / 'parley.sqlite3'}",
+            schemes=("sqlite", "postgres", "postgresql"),
+        ),
+        conn_max_age=env_int("PARLEY_DB_CONN_MAX_AGE", 60, minimum=0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the server and the worker read while one writes; IMMEDIATE avoids upgrade deadlocks.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss"))
+
+if REDIS_URL:
+    # See ../shared/stack-notes.md: redis-py 8's socket timeout and pool size break channels-redis by default.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": None}]},
+        }
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Accounts and sessions
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["parley.accounts.backends.TenantEmailBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
+SESSION_ENGINE = "parley.accounts.sessions"
+SESSION_COOKIE_NAME = "parley_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+PARLEY_REMEMBER_ME_DAYS = env_int("PARLEY_REMEMBER_ME_DAYS", 30, minimum=1, maximum=90)
+SESSION_COOKIE_AGE = PARLEY_REMEMBER_ME_DAYS * 24 * 3600
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LOGIN_URL = "home"
+
+PARLEY_LOGIN_MAX_FAILURES = env_int("PARLEY_LOGIN_MAX_FAILURES", 5, minimum=1)
+PARLEY_LOGIN_LOCK_MINUTES = env_int("PARLEY_LOGIN_LOCK_MINUTES", 15, minimum=1)
+PARLEY_INVITATION_DAYS = env_int("PARLEY_INVITATION_DAYS", 7, minimum=1, maximum=30)
+
+# Encryption at rest: key-encryption keys come from PARLEY_KEYS (JSON) or the file PARLEY_KEYS_FILE names.
+PARLEY_KEYS = env_secret("PARLEY_KEYS")
+PARLEY_KEYS_FILE = env_str("PARLEY_KEYS_FILE", "")
+PARLEY_GENERATE_KEYS = False
+FILES_DIR = Path(env_str("PARLEY_FILES_DIR", str(DATA_DIR / "files"))).resolve()
+PARLEY_MAX_PHOTO_BYTES = env_int("PARLEY_MAX_PHOTO_BYTES", 5 * 1024 * 1024, minimum=1024)
+
+# Mail. PARLEY_SMTP_URL: smtp://host:port (plain), smtp+starttls://, smtps:// (TLS); user:password@ allowed.
+PARLEY_MAIL_FROM = env_str("PARLEY_MAIL_FROM", "Parley <no-reply@parley.test>")
+PARLEY_SMTP_URL = env_url("PARLEY_SMTP_URL", "", schemes=("smtp", "smtp+starttls", "smtps"))
+PARLEY_DEV_OUTBOX = env_bool("PARLEY_DEV_OUTBOX", False)
+DEFAULT_FROM_EMAIL = PARLEY_MAIL_FROM
+
+
+def _mailers(smtp_url: str) -> dict:
+    from urllib.parse import unquote, urlsplit
+
+    if not smtp_url:
+        return {"default": {"BACKEND": "parley.notifications.backends.ConsoleOutboxBackend"}}
+    parts = urlsplit(smtp_url)
+    if not parts.hostname:
+        raise ImproperlyConfigured("PARLEY_SMTP_URL must name a host, e.g. smtp://127.0.0.1:25.")
+    options: dict = {"host": parts.hostname, "port": parts.port, "timeout": 10}
+    if parts.username:
+        options["username"] = unquote(parts.username)
+        options["password"] = unquote(parts.password or "")
+    if parts.scheme == "smtps":
+        options["use_ssl"] = True
+    elif parts.scheme == "smtp+starttls":
+        options["use_tls"] = True
+    return {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}}
+
+
+MAILERS = _mailers(PARLEY_SMTP_URL)
+
+# Languages: English and German complete; the user's profile language wins, else the browser's.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("de", _("German")), ("fr", _("French")), ("it", _("Italian"))]
+LOCALE_PATHS = [BASE_DIR / "parley" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# `parley serve` serves /static/ itself unless a front proxy does (PARLEY_SERVE_STATIC=0).
+PARLEY_SERVE_STATIC = env_bool("PARLEY_SERVE_STATIC", True)
+PARLEY_HTTP_THREADS = env_int("PARLEY_HTTP_THREADS", 8, minimum=1, maximum=256)
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# Security headers. The CSP allows only our own origin: no third-party script, style, font or frame.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOG_LEVEL = env_str("PARLEY_LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"PARLEY_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (got {LOG_LEVEL!r}).")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "parley.core.logging.ScrubFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django logs the request path and, on errors, request details; the filter scrubs them.
+        "django.request": {"level": "ERROR"},
+        "django.security": {"level": "WARNING"},
+        # uvicorn's access log writes full client IP addresses (P18): never enabled.
+        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+    },
+}

@@ -1,0 +1,24 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from parley.core import views as core_views
+from parley.core.api import api
+
+tenant_patterns = [
+    path("", include("parley.accounts.urls")),
+    path("admin/", include("parley.tenants.urls")),
+    path("expert/", include("parley.experts.urls")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+    path("t/<str:slug>/", include(tenant_patterns)),
+]
+
+handler400 = "parley.portals.errors.bad_request"
+handler403 = "parley.portals.errors.forbidden"
+handler404 = "parley.portals.errors.not_found"
+handler500 = "parley.portals.errors.server_error"

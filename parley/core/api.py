@@ -1,0 +1,33 @@
+"""The JSON API (django-ninja, OpenAPI at /api/v1/docs). Errors share one shape: {"message": ..., "extra": ...}."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+
+from parley.core.exceptions import ApplicationError
+
+api = NinjaAPI(title="Parley API", version="1", urls_namespace="api")
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, {"message": exc.message, "extra": exc.extra}, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"message": "Invalid input.", "extra": {"errors": exc.errors}}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"message": str(exc), "extra": {}}, status=exc.status_code)
+
+
+def _routers() -> None:
+    from parley.experts.apis import router as experts_router
+
+    api.add_router("/", experts_router)
+
+
+_routers()

@@ -1,0 +1,24 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from parley.experts.models import ExpertProfile
+
+
+class ExpertProfileForm(forms.Form):
+    description = forms.CharField(
+        label=_("About you"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Customers read this when they choose an expert."),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages you advise in"), choices=settings.LANGUAGES, widget=forms.CheckboxSelectMultiple
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=ExpertProfile.Status.choices)
+
+
+class PhotoForm(forms.Form):
+    photo = forms.ImageField(label=_("Profile photo"), required=False)
+    remove = forms.BooleanField(label=_("Remove the photo"), required=False)

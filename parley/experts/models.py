@@ -1,0 +1,27 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from parley.core.models import BaseModel
+from parley.crypto.fields import EncryptedJSONField, EncryptedTextField
+from parley.crypto.services import Scope
+
+
+class ExpertProfile(BaseModel):
+    """What end customers see of an expert: photo, description, languages and online status."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", _("Online")
+        OFFLINE = "offline", _("Offline")
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="expert_profiles")
+    user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="expert_profile")
+    description = EncryptedTextField(_("description"), null=True, blank=True)
+    languages = EncryptedJSONField(_("languages"), null=True, blank=True)
+    photo = models.ForeignKey("files.StoredFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFLINE)
+
+    def __str__(self) -> str:
+        return f"ExpertProfile {self.id}"
+
+    def crypto_scope(self) -> Scope:
+        return Scope(tenant_id=self.tenant_id, scope_type="person", scope_id=self.user_id)

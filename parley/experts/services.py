@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from parley.core.exceptions import ApplicationError
+from parley.experts.models import ExpertProfile
+from parley.files.services import file_delete, file_store, image_clean
+
+MAX_DESCRIPTION = 2000
+
+
+def expert_profile_update(*, profile: ExpertProfile, description: str, languages: list[str], status: str) -> ExpertProfile:
+    known = dict(settings.LANGUAGES)
+    if any(code not in known for code in languages):
+        raise ApplicationError(_("Unknown language."))
+    if not languages:
+        raise ApplicationError(_("Choose at least one language you advise in."))
+    if status not in ExpertProfile.Status.values:
+        raise ApplicationError(_("Unknown status."))
+    if len(description) > MAX_DESCRIPTION:
+        raise ApplicationError(_("The description is too long (at most %(n)s characters).") % {"n": MAX_DESCRIPTION})
+    profile.description = description.strip()
+    profile.languages = languages
+    profile.status = status
+    profile.save(update_fields=["description", "languages", "status", "updated_at"])
+    return profile
+
+
+@transaction.atomic
+def expert_photo_set(*, profile: ExpertProfile, data: bytes | None) -> ExpertProfile:
+    """Store a new profile photo with its metadata stripped, encrypted under the expert's key; None removes it."""
+    old = profile.photo
+    if data is not None:
+        clean, content_type = image_clean(data=data, max_bytes=settings.PARLEY_MAX_PHOTO_BYTES)
+        profile.photo = file_store(scope=profile.crypto_scope(), data=clean, content_type=content_type)
+    else:
+        profile.photo = None
+    profile.save(update_fields=["photo", "updated_at"])
+    if old is not None:
+        file_delete(stored=old)
+    return profile
+
+
+def expert_status_set(*, profile: ExpertProfile, status: str) -> ExpertProfile:
+    if status not in ExpertProfile.Status.values:
+        raise ApplicationError(_("Unknown status."))
+    profile.status = status
+    profile.save(update_fields=["status", "updated_at"])
+    return profile

@@ -1,0 +1,63 @@
+import os
+import secrets
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from parley.accounts.services import password_set, user_create, user_get_by_email
+from parley.experts.models import ExpertProfile
+from parley.experts.services import expert_profile_update
+from parley.tenants.models import Tenant
+from parley.tenants.services import tenant_create
+
+DEMO_ADMIN = "admin@demo.parley.test"
+DEMO_EXPERTS = [
+    ("Anna Keller", "anna.keller@demo.parley.test", ["de", "en"], "Mortgages and home financing."),
+    ("Marc Dubois", "marc.dubois@demo.parley.test", ["fr", "en"], "Retirement planning and pensions."),
+]
+
+
+def demo_password() -> str:
+    """PARLEY_DEMO_PASSWORD, else one generated on first run and kept in the data directory (mode 0600)."""
+    if os.environ.get("PARLEY_DEMO_PASSWORD"):
+        return os.environ["PARLEY_DEMO_PASSWORD"]
+    path = settings.DATA_DIR / "demo-password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(12))
+    return path.read_text().strip()
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo tenant 'demo' (Demo Bank) with an administrator and two experts; print the logins."
+
+    @transaction.atomic
+    def handle(self, *args: object, **options: object) -> None:
+        password = demo_password()
+        tenant = Tenant.objects.filter(slug="demo").first()
+        if tenant is None:
+            tenant = tenant_create(
+                slug="demo",
+                name="Demo Bank",
+                controller_contact="Demo Bank AG, Bahnhofstrasse 1, 8001 Zürich, privacy@demo.parley.test",
+                dpo_contact="Data Protection Officer, dpo@demo.parley.test",
+            )
+        accounts = [("Demo Admin", DEMO_ADMIN, "admin", None, None)] + [
+            (name, email, "expert", langs, text) for name, email, langs, text in DEMO_EXPERTS
+        ]
+        for name, email, role, languages, description in accounts:
+            user = user_get_by_email(tenant=tenant, email=email)
+            if user is None:
+                user = user_create(tenant=tenant, name=name, email=email, password=password, role=role, language="en")
+            else:
+                password_set(user=user, password=password)
+            if languages:
+                profile = ExpertProfile.objects.get(user=user)
+                expert_profile_update(profile=profile, description=description, languages=languages, status="online")
+        base = settings.PARLEY_BASE_URL
+        self.stdout.write("Demo tenant 'demo' (Demo Bank) is ready.")
+        self.stdout.write(f"  Admin portal:  {base}/t/demo/login/  {DEMO_ADMIN} / {password}")
+        for name, email, _, _ in DEMO_EXPERTS:
+            self.stdout.write(f"  Expert portal: {base}/t/demo/login/  {email} / {password}")

@@ -1,0 +1,66 @@
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from parley.core.models import BaseModel
+from parley.crypto.fields import EncryptedTextField
+from parley.crypto.services import Scope
+
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb."))
+slug_validator = RegexValidator(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$", _("Use 1-40 lower-case letters, digits and dashes."))
+
+MAX_RETENTION_MONTHS = 12  # P06: end-customer data is deleted after 12 months at the latest
+
+
+class Tenant(BaseModel):
+    """A company that runs Parley for its customers: the controller of its end customers' data."""
+
+    slug = models.CharField(max_length=40, unique=True, validators=[slug_validator])
+    name = models.CharField(_("organisation name"), max_length=120)
+    # Controller and data-protection officer as shown in the privacy notice (P31); may name people.
+    controller_contact = EncryptedTextField(_("controller (name, address, e-mail)"), null=True, blank=True)
+    dpo_contact = EncryptedTextField(_("data-protection officer (name, e-mail)"), null=True, blank=True)
+    primary_colour = models.CharField(_("primary colour"), max_length=7, default="#1f4e79", validators=[colour_validator])
+    accent_colour = models.CharField(_("accent colour"), max_length=7, default="#f0a500", validators=[colour_validator])
+    logo = models.ForeignKey("files.StoredFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    default_language = models.CharField(_("default language"), max_length=8, default="en")
+    # P04: what is switched off stores nothing.
+    chat_enabled = models.BooleanField(_("chat"), default=True)
+    documents_enabled = models.BooleanField(_("documents"), default=True)
+    appointments_enabled = models.BooleanField(_("appointments"), default=True)
+    calls_enabled = models.BooleanField(_("audio and video calls"), default=True)
+    retention_months = models.PositiveSmallIntegerField(
+        _("retention of customer data (months)"),
+        default=MAX_RETENTION_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_MONTHS)],
+    )
+    require_two_factor = models.BooleanField(_("require two-factor authentication"), default=False)
+
+    class Meta(BaseModel.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(retention_months__gte=1, retention_months__lte=MAX_RETENTION_MONTHS),
+                name="tenant_retention_at_most_12_months",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def crypto_scope(self) -> Scope:
+        return Scope(tenant_id=self.id, scope_type="tenant", scope_id=self.id)
+
+
+class Membership(BaseModel):
+    """A portal account's role in its tenant."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        EXPERT = "expert", _("Expert")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=10, choices=Role.choices)
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.user_id}"

@@ -1,0 +1,13 @@
+from parley.privacy.registry import CONTRACT, PersonalField, Retention, declare
+from parley.tenants.models import Membership, Tenant
+
+declare(
+    Tenant,
+    {
+        "controller_contact": PersonalField("contact", "Naming the controller in the privacy notice (P31)", CONTRACT, Retention.TENANT),
+        "dpo_contact": PersonalField("contact", "Naming the data-protection officer (P31)", CONTRACT, Retention.TENANT),
+    },
+    not_personal={"name": "The organisation's (company's) name."},
+    note="Slug, branding and feature switches describe a company, not a person.",
+)
+declare(Membership, note="Links an account to its role; no personal data beyond the account id.")

@@ -1,0 +1,67 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from parley.core.exceptions import ApplicationError
+from parley.files.services import file_delete, file_store, image_clean
+from parley.tenants.models import Tenant
+
+SETTINGS_FIELDS = (
+    "name",
+    "controller_contact",
+    "dpo_contact",
+    "primary_colour",
+    "accent_colour",
+    "default_language",
+    "chat_enabled",
+    "documents_enabled",
+    "appointments_enabled",
+    "calls_enabled",
+    "retention_months",
+    "require_two_factor",
+)
+
+
+@transaction.atomic
+def tenant_create(*, slug: str, name: str, **settings: Any) -> Tenant:
+    tenant = Tenant(slug=slug, name=name, **settings)
+    _validate(tenant)
+    tenant.save(force_insert=True)
+    return tenant
+
+
+def _validate(tenant: Tenant) -> None:
+    try:
+        tenant.full_clean(exclude=["logo", "controller_contact", "dpo_contact"], validate_unique=True)
+    except ValidationError as exc:
+        messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
+        raise ApplicationError(" ".join(messages)) from None
+
+
+@transaction.atomic
+def tenant_settings_update(*, tenant: Tenant, **changes: Any) -> Tenant:
+    """Change an organisation's settings; unknown keys are refused, values are validated before saving."""
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ApplicationError(_("Unknown settings: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    for field, value in changes.items():
+        setattr(tenant, field, value)
+    _validate(tenant)
+    tenant.save(update_fields=[*changes, "updated_at"])
+    return tenant
+
+
+@transaction.atomic
+def tenant_logo_set(*, tenant: Tenant, data: bytes | None, max_bytes: int) -> Tenant:
+    old = tenant.logo
+    if data is not None:
+        clean, content_type = image_clean(data=data, max_bytes=max_bytes, max_pixels=400)
+        tenant.logo = file_store(scope=tenant.crypto_scope(), data=clean, content_type=content_type)
+    else:
+        tenant.logo = None
+    tenant.save(update_fields=["logo", "updated_at"])
+    if old is not None:
+        file_delete(stored=old)
+    return tenant

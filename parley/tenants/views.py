@@ -1,0 +1,129 @@
+"""Admin portal (P01): organisation settings and the people who work in the portals."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from parley.accounts import services as account_services
+from parley.accounts.models import Invitation, User
+from parley.core.exceptions import ApplicationError, NotFound
+from parley.experts.selectors import access_member, member_list
+from parley.portals.decorators import portal_view
+from parley.tenants.forms import InviteForm, TenantSettingsForm
+from parley.tenants.models import Tenant
+from parley.tenants.services import SETTINGS_FIELDS, tenant_logo_set, tenant_settings_update
+
+ADMIN = "admin"
+
+
+@portal_view(role=ADMIN)
+def dashboard_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    return redirect("portal_admin:members", slug=tenant.slug)
+
+
+@portal_view(role=ADMIN)
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    initial = {field: getattr(tenant, field) for field in SETTINGS_FIELDS}
+    form = TenantSettingsForm(request.POST or None, request.FILES or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            logo, remove_logo = data.pop("logo"), data.pop("remove_logo")
+            try:
+                tenant_settings_update(tenant=tenant, **data)
+                if logo is not None:
+                    tenant_logo_set(tenant=tenant, data=logo.read(), max_bytes=settings.PARLEY_MAX_PHOTO_BYTES)
+                elif remove_logo:
+                    tenant_logo_set(tenant=tenant, data=None, max_bytes=0)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The settings were saved."))
+                return redirect("portal_admin:settings", slug=tenant.slug)
+    return render(request, "portal_admin/settings.html", {"tenant": tenant, "form": form}, status=status)
+
+
+@portal_view(role=ADMIN)
+@require_http_methods(["GET", "POST"])
+def members_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    form = InviteForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                account_services.invitation_create(
+                    actor=request.user, email=form.cleaned_data["email"], role=form.cleaned_data["role"]  # type: ignore[arg-type]
+                )
+            except ApplicationError as exc:
+                form.add_error("email", exc.message)
+            else:
+                messages.success(request, _("The invitation was sent."))
+                return redirect("portal_admin:members", slug=tenant.slug)
+    invitations = Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by("-created_at")
+    context = {"tenant": tenant, "form": form, "members": member_list(tenant=tenant), "invitations": invitations}
+    return render(request, "portal_admin/members.html", context, status=status)
+
+
+def _member(request: HttpRequest, user_id: uuid.UUID) -> User:
+    try:
+        return access_member(actor=request.user, user_id=user_id)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404 from None
+
+
+@portal_view(role=ADMIN)
+@require_POST
+def member_deactivate_view(request: HttpRequest, tenant: Tenant, user_id: uuid.UUID) -> HttpResponse:
+    member = _member(request, user_id)
+    try:
+        if request.POST.get("action") == "activate":
+            account_services.user_activate(actor=request.user, user=member)  # type: ignore[arg-type]
+            messages.success(request, _("%(name)s can sign in again.") % {"name": member.name})
+        else:
+            account_services.user_deactivate(actor=request.user, user=member)  # type: ignore[arg-type]
+            messages.success(request, _("%(name)s is deactivated and signed out.") % {"name": member.name})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal_admin:members", slug=tenant.slug)
+    return redirect("portal_admin:members", slug=tenant.slug)
+
+
+@portal_view(role=ADMIN)
+@require_http_methods(["GET", "POST"])
+def member_delete_view(request: HttpRequest, tenant: Tenant, user_id: uuid.UUID) -> HttpResponse:
+    member = _member(request, user_id)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "delete":
+            messages.error(request, _("Tick the box to confirm the deletion."))
+            return redirect("portal_admin:member_delete", slug=tenant.slug, user_id=member.id)
+        name = member.name
+        try:
+            account_services.user_erase(actor=request.user, user=member)  # type: ignore[arg-type]
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("portal_admin:members", slug=tenant.slug)
+        messages.success(request, _("%(name)s and all their data were deleted.") % {"name": name})
+        if member.id == request.user.id:
+            return redirect("accounts:login", slug=tenant.slug)
+        return redirect("portal_admin:members", slug=tenant.slug)
+    return render(request, "portal_admin/member_delete.html", {"tenant": tenant, "member": member})
+
+
+@portal_view(role=ADMIN)
+@require_POST
+def invitation_revoke_view(request: HttpRequest, tenant: Tenant, invitation_id: uuid.UUID) -> HttpResponse:
+    invitation = Invitation.objects.filter(id=invitation_id, tenant=tenant).first()
+    if invitation is None:
+        raise Http404
+    account_services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+    messages.success(request, _("The invitation was withdrawn."))
+    return redirect("portal_admin:members", slug=tenant.slug)
