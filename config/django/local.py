@@ -16,7 +16,6 @@ def _local_secret(name: str) -> str:
     return path.read_text().strip()
 
 
-DEBUG = env_bool("PARLEY_DEBUG", True)
 SECRET_KEY = SECRET_KEY or _local_secret("secret-key")
 PARLEY_GENERATE_KEYS = True  # a key file is created under the data directory on first start, mode 0600
 PARLEY_DEV_OUTBOX = env_bool("PARLEY_DEV_OUTBOX", True)

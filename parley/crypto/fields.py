@@ -24,6 +24,8 @@ class Sealed(bytes):
 
 
 class EncryptedAttribute(DeferredAttribute):
+    # A data descriptor (it has __set__), so every read passes through __get__ even when the instance dict holds
+    # the sealed value; a plain DeferredAttribute would be shadowed by the instance dict.
     def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
         if instance is None:
             return self
@@ -32,6 +34,9 @@ class EncryptedAttribute(DeferredAttribute):
             value = self.field.open(instance, value)
             instance.__dict__[self.field.attname] = value
         return value
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
 
 
 class EncryptedField(models.Field):
