@@ -1,0 +1,128 @@
+"""Every portal route refuses another tenant (404, as if nothing were there) and the wrong role (403).
+
+The route list is read from the URL resolver, so a new route without a case here fails the completeness test."""
+
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from parley.core.testing import World, client_for
+
+# route name -> (method, kwargs builder, roles allowed). Kwargs builders take the world.
+Route = tuple[str, str]
+ADMIN_ROUTES = [
+    ("portal_admin:dashboard", "get"),
+    ("portal_admin:settings", "get"),
+    ("portal_admin:members", "get"),
+    ("portal_admin:outbox", "get"),
+]
+EXPERT_ROUTES = [
+    ("portal_expert:profile", "get"),
+    ("portal_expert:status", "post"),
+    ("portal_expert:photo", "post"),
+]
+MEMBER_ROUTES = [  # any signed-in member of the tenant
+    ("accounts:account", "get"),
+    ("accounts:two_factor_setup", "get"),
+]
+OBJECT_ROUTES = [  # admin routes on another account
+    ("portal_admin:member_active", "post"),
+    ("portal_admin:member_delete", "get"),
+    ("portal_admin:member_delete", "post"),
+]
+PUBLIC_ROUTES = {
+    "home",
+    "healthz",
+    "set_language",
+    "accounts:login",
+    "accounts:two_factor",
+    "accounts:logout",
+    "accounts:password_reset",
+    "accounts:password_reset_confirm",
+    "accounts:invitation_accept",
+}
+OTHER_COVERED = {"portal_admin:invitation_revoke", "portal_expert:photo_file"}  # covered by their own tests
+
+
+def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            names |= _names(pattern, ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(prefix + pattern.name)
+    return names
+
+
+def test_every_named_route_is_in_the_isolation_matrix():
+    covered = {n for n, _ in ADMIN_ROUTES + EXPERT_ROUTES + MEMBER_ROUTES + OBJECT_ROUTES} | PUBLIC_ROUTES | OTHER_COVERED
+    names = {n for n in _names(get_resolver()) if not n.startswith("api:")}
+    assert names - covered == set(), "add the new route to the tenant-isolation matrix"
+
+
+def _url(name: str, slug: str, **kwargs) -> str:
+    from django.urls import reverse
+
+    return reverse(name, kwargs={"slug": slug, **kwargs})
+
+
+@pytest.mark.parametrize(("name", "method"), ADMIN_ROUTES + EXPERT_ROUTES + MEMBER_ROUTES)
+def test_another_tenant_gets_404_on_every_portal_route(world: World, name, method):
+    client = client_for(world.globex_admin)
+    response = getattr(client, method)(_url(name, "acme"))
+    assert response.status_code == 404
+    client = client_for(world.globex_expert)
+    response = getattr(client, method)(_url(name, "acme"))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("name", "method"), ADMIN_ROUTES)
+def test_an_expert_gets_403_on_admin_routes(world: World, name, method):
+    response = getattr(client_for(world.acme_expert), method)(_url(name, "acme"))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("name", "method"), EXPERT_ROUTES)
+def test_an_admin_gets_403_on_expert_routes(world: World, name, method):
+    response = getattr(client_for(world.acme_admin), method)(_url(name, "acme"))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("name", "method"), ADMIN_ROUTES + EXPERT_ROUTES + MEMBER_ROUTES)
+def test_anonymous_visitors_are_sent_to_the_login(world: World, name, method):
+    from django.test import Client
+
+    response = getattr(Client(), method)(_url(name, "acme"))
+    assert response.status_code == 302
+    assert response["Location"] == "/t/acme/login/"
+
+
+@pytest.mark.parametrize(("name", "method"), OBJECT_ROUTES)
+def test_an_admin_cannot_reach_another_tenants_account(world: World, name, method):
+    client = client_for(world.globex_admin)
+    # Globex's admin addresses Acme's expert, through Globex's own portal and through Acme's.
+    for slug in ("globex", "acme"):
+        response = getattr(client, method)(_url(name, slug, user_id=world.acme_expert.id), {"confirm": "delete"})
+        assert response.status_code == 404
+    world.acme_expert.refresh_from_db()
+    assert world.acme_expert.is_active
+
+
+@pytest.mark.parametrize(("name", "method"), OBJECT_ROUTES)
+def test_an_unknown_account_id_gets_the_same_404(world: World, name, method):
+    response = getattr(client_for(world.acme_admin), method)(_url(name, "acme", user_id=uuid.uuid4()))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("name", "method"), OBJECT_ROUTES)
+def test_an_expert_cannot_manage_accounts(world: World, name, method):
+    response = getattr(client_for(world.acme_expert), method)(_url(name, "acme", user_id=world.acme_admin.id))
+    assert response.status_code == 403
+
+
+def test_an_unknown_tenant_gets_404_on_the_login_page(db):
+    from django.test import Client
+
+    assert Client().get("/t/nobody/login/").status_code == 404
