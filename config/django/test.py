@@ -6,7 +6,7 @@ import tempfile
 os.environ.setdefault("PARLEY_DATA_DIR", tempfile.mkdtemp(prefix="parley-test-"))
 
 from config.django.base import *  # noqa: E402, F403
-from config.django.base import DATABASES, DATA_DIR  # noqa: E402
+from config.django.base import DATA_DIR, DATABASES  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789"  # noqa: S105

@@ -11,7 +11,12 @@ class TenantEmailBackend(BaseBackend):
     """Authenticate by (tenant, e-mail, password); the e-mail is found through its blind index."""
 
     def authenticate(  # type: ignore[override]
-        self, request: HttpRequest | None, tenant: Any = None, email: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        tenant: Any = None,
+        email: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if tenant is None or not email or not password:
             return None

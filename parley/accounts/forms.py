@@ -16,7 +16,9 @@ def language_choices(blank: bool = True) -> list[tuple[str, str]]:
 
 class LoginForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
     remember = forms.BooleanField(label=_("Stay signed in on this device"), required=False)
 
 
@@ -33,7 +35,9 @@ class EmailForm(forms.Form):
 
 
 class NewPasswordForm(forms.Form):
-    password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     password2 = forms.CharField(
         label=_("Repeat the new password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

@@ -16,8 +16,12 @@ declare(
     Invitation,
     {
         "email": PersonalField("contact", "Inviting a colleague to the portal", CONTRACT, Retention.INVITATION),
-        "email_index": PersonalField("contact", "Replacing an older invitation", CONTRACT, Retention.INVITATION, Storage.KEYED_HASH),
-        "token_hash": PersonalField("credentials", "Accepting the invitation", CONTRACT, Retention.INVITATION, Storage.PSEUDONYMOUS),
+        "email_index": PersonalField(
+            "contact", "Replacing an older invitation", CONTRACT, Retention.INVITATION, Storage.KEYED_HASH
+        ),
+        "token_hash": PersonalField(
+            "credentials", "Accepting the invitation", CONTRACT, Retention.INVITATION, Storage.PSEUDONYMOUS
+        ),
     },
 )
 declare(

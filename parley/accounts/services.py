@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from parley.accounts.models import Invitation, TOTPDevice, User
 from parley.accounts.sessions import sessions_end_for_user
-from parley.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from parley.core.exceptions import ApplicationError, NotFound
 from parley.crypto.blind_index import email_index, normalise_email
 from parley.crypto.services import data_keys_destroy
 from parley.experts.models import ExpertProfile
@@ -229,7 +229,11 @@ def password_reset_request(*, tenant: Tenant, email: str) -> None:
     )
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
     mail_send(
-        tenant=tenant, to=email, template="mail/password_reset.txt", context={"link": link, "minutes": minutes}, language=user.language
+        tenant=tenant,
+        to=email,
+        template="mail/password_reset.txt",
+        context={"link": link, "minutes": minutes},
+        language=user.language,
     )
 
 

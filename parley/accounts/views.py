@@ -20,8 +20,8 @@ from parley.accounts.forms import (
     EmailForm,
     InvitationAcceptForm,
     LoginForm,
-    PasswordChangeForm,
     NewPasswordForm,
+    PasswordChangeForm,
 )
 from parley.accounts.models import TOTPDevice, User
 from parley.accounts.sessions import sessions_end_for_user
@@ -101,7 +101,9 @@ def two_factor_view(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        key = throttle.throttle_key(tenant_id=tenant.id, email=str(user.id), client=throttle.client_address(request), purpose="totp")
+        key = throttle.throttle_key(
+            tenant_id=tenant.id, email=str(user.id), client=throttle.client_address(request), purpose="totp"
+        )
         if throttle.is_locked(key):
             form.add_error(None, _locked_message())
             status = 429

@@ -33,9 +33,7 @@ def member_list(*, tenant: Tenant) -> QuerySet[User]:
 def expert_list_public(*, tenant: Tenant) -> QuerySet[ExpertProfile]:
     """Experts an end customer may pick: active accounts only."""
     return (
-        ExpertProfile.objects.filter(tenant=tenant, user__is_active=True)
-        .select_related("user")
-        .order_by("-status", "created_at")
+        ExpertProfile.objects.filter(tenant=tenant, user__is_active=True).select_related("user").order_by("-status", "created_at")
     )
 
 

@@ -84,4 +84,3 @@ def image_clean(*, data: bytes, max_bytes: int, max_pixels: int = PHOTO_MAX_PIXE
         return out.getvalue(), "image/png"
     clean.save(out, format="JPEG", quality=88)
     return out.getvalue(), "image/jpeg"
-

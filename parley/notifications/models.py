@@ -6,12 +6,15 @@ from parley.crypto.services import Scope
 
 
 class OutboxMail(BaseModel):
-    """A copy of a sent mail for the development outbox page (PARLEY_DEV_OUTBOX); never kept in production."""
+    """A mail waiting to be sent (transactional outbox). Sent mails are deleted and their key destroyed, except in
+    development installations (PARLEY_DEV_OUTBOX), which keep them 30 days for the Outbox page."""
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
     recipient = EncryptedTextField()
     subject = EncryptedTextField()
     body = EncryptedTextField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta(BaseModel.Meta):
         ordering = ["-created_at", "id"]

@@ -1,7 +1,7 @@
 from parley.notifications.models import OutboxMail
 from parley.privacy.registry import LEGITIMATE_INTEREST, PersonalField, Retention, declare
 
-_dev = "Development outbox: reading mails a local installation sent"
+_dev = "Sending mails (encrypted outbox until sent); development copies for the Outbox page"
 declare(
     OutboxMail,
     {

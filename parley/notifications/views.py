@@ -12,5 +12,5 @@ def outbox_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     """Development outbox: the mails this installation sent for the tenant (make run has no mail server)."""
     if not settings.PARLEY_DEV_OUTBOX:
         raise Http404
-    mails = OutboxMail.objects.filter(tenant=tenant)[:50]
+    mails = OutboxMail.objects.filter(tenant=tenant, sent_at__isnull=False)[:50]
     return render(request, "notifications/outbox.html", {"tenant": tenant, "mails": mails})

@@ -11,7 +11,10 @@ class TenantSettingsForm(forms.Form):
         label=_("Controller (name, address, e-mail)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
     dpo_contact = forms.CharField(
-        label=_("Data-protection officer (name, e-mail)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Data-protection officer (name, e-mail)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     primary_colour = forms.CharField(
         label=_("Primary colour"), max_length=7, validators=[colour_validator], widget=forms.TextInput(attrs={"type": "color"})
@@ -37,6 +40,4 @@ class TenantSettingsForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
-    role = forms.ChoiceField(
-        label=_("Role"), choices=[("expert", _("Expert")), ("admin", _("Administrator"))], initial="expert"
-    )
+    role = forms.ChoiceField(label=_("Role"), choices=[("expert", _("Expert")), ("admin", _("Administrator"))], initial="expert")

@@ -4,7 +4,9 @@ from parley.tenants.models import Membership, Tenant
 declare(
     Tenant,
     {
-        "controller_contact": PersonalField("contact", "Naming the controller in the privacy notice (P31)", CONTRACT, Retention.TENANT),
+        "controller_contact": PersonalField(
+            "contact", "Naming the controller in the privacy notice (P31)", CONTRACT, Retention.TENANT
+        ),
         "dpo_contact": PersonalField("contact", "Naming the data-protection officer (P31)", CONTRACT, Retention.TENANT),
     },
     not_personal={"name": "The organisation's (company's) name."},

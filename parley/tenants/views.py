@@ -61,7 +61,9 @@ def members_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
         if form.is_valid():
             try:
                 account_services.invitation_create(
-                    actor=request.user, email=form.cleaned_data["email"], role=form.cleaned_data["role"]  # type: ignore[arg-type]
+                    actor=request.user,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],  # type: ignore[arg-type]
                 )
             except ApplicationError as exc:
                 form.add_error("email", exc.message)

@@ -12,7 +12,9 @@ def _link(message) -> str:
     return re.search(r"http://\S+", body).group(0).removeprefix("http://127.0.0.1:8000")
 
 
-def test_p02_an_invited_expert_signs_up_with_name_email_and_password(world: World, smtp_server, django_capture_on_commit_callbacks):
+def test_p02_an_invited_expert_signs_up_with_name_email_and_password(
+    world: World, smtp_server, django_capture_on_commit_callbacks
+):
     admin = client_for(world.acme_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post("/t/acme/admin/people/", {"email": "New.Expert@acme.test", "role": "expert"})
@@ -82,7 +84,9 @@ def test_password_reset_by_email_over_smtp(world: World, smtp_server, django_cap
     assert Client().get(link).status_code == 400
 
 
-def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(world, smtp_server, django_capture_on_commit_callbacks):
+def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(
+    world, smtp_server, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = Client().post("/t/acme/password-reset/", {"email": "nobody@acme.test"})
     assert response.status_code == 200

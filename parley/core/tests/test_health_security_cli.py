@@ -97,7 +97,13 @@ def test_logs_carry_no_email_ip_or_token(caplog):
     logger = logging.getLogger("parley.test")
     handler_filter = ScrubFilter()
     record = logger.makeRecord(
-        "parley.test", logging.WARNING, __file__, 1, "from %s at %s via %s", ("eve@acme.test", "203.0.113.66", "/t/acme/invite/abc123tok/"), None
+        "parley.test",
+        logging.WARNING,
+        __file__,
+        1,
+        "from %s at %s via %s",
+        ("eve@acme.test", "203.0.113.66", "/t/acme/invite/abc123tok/"),
+        None,
     )
     handler_filter.filter(record)
     text = record.getMessage()

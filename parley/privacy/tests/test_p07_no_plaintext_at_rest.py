@@ -48,8 +48,16 @@ def _write_canaries() -> dict[str, bytes]:
     tenant = tenant_create(
         slug="canary", name="Canary Org", controller_contact=f"controller {CANARY}", dpo_contact=f"dpo {CANARY}"
     )
-    admin = user_create(tenant=tenant, name=f"Admin {CANARY}", email=f"admin.{CANARY.lower()}@x.test", password="unrelated-Passw0rd-91", role="admin")
-    expert = user_create(tenant=tenant, name=f"Expert {CANARY}", email=f"{CANARY.lower()}@x.test", password="unrelated-Passw0rd-91", role="expert")
+    admin = user_create(
+        tenant=tenant,
+        name=f"Admin {CANARY}",
+        email=f"admin.{CANARY.lower()}@x.test",
+        password="unrelated-Passw0rd-91",
+        role="admin",
+    )
+    expert = user_create(
+        tenant=tenant, name=f"Expert {CANARY}", email=f"{CANARY.lower()}@x.test", password="unrelated-Passw0rd-91", role="expert"
+    )
     profile = ExpertProfile.objects.get(user=expert)
     expert_profile_update(profile=profile, description=f"About {CANARY}", languages=["de"], status="online")
     profile.languages = ["de", CANARY]  # bypasses the service's language check on purpose: JSON field canary
@@ -63,10 +71,7 @@ def _write_canaries() -> dict[str, bytes]:
 
 def _covered_fields() -> set[str]:
     return {
-        f"{m._meta.label}.{f.name}"
-        for m in apps.get_models()
-        for f in m._meta.concrete_fields
-        if isinstance(f, EncryptedField)
+        f"{m._meta.label}.{f.name}" for m in apps.get_models() for f in m._meta.concrete_fields if isinstance(f, EncryptedField)
     }
 
 
@@ -127,7 +132,17 @@ def test_p07_no_canary_in_the_database_files_or_uploads():
             pytest.fail("pg_dump is needed to check PostgreSQL at rest")
         db = connection.settings_dict
         env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-        cmd = ["pg_dump", "--data-only", "-h", db.get("HOST") or "127.0.0.1", "-p", str(db.get("PORT") or 5432), "-U", db.get("USER") or "postgres", db["NAME"]]
+        cmd = [
+            "pg_dump",
+            "--data-only",
+            "-h",
+            db.get("HOST") or "127.0.0.1",
+            "-p",
+            str(db.get("PORT") or 5432),
+            "-U",
+            db.get("USER") or "postgres",
+            db["NAME"],
+        ]
         dump = subprocess.run(cmd, env=env, capture_output=True, check=True, timeout=60).stdout
         assert b"accounts_user" in dump
         _assert_absent(dump, needles, "pg_dump")

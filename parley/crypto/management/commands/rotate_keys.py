@@ -28,7 +28,9 @@ class Command(BaseCommand):
             version = max(ring.keks) + 1
             from parley.crypto.keyring import KeyRing
 
-            ring = KeyRing(active_version=version, keks={**ring.keks, version: secrets.token_bytes(32)}, index_root=ring.index_root)
+            ring = KeyRing(
+                active_version=version, keks={**ring.keks, version: secrets.token_bytes(32)}, index_root=ring.index_root
+            )
             write_key_file(path, ring, create=False)
             reset_keyring_cache()
             self.stdout.write(f"Added key-encryption key version {version} to {path} and made it active.")

@@ -59,5 +59,5 @@ class Command(BaseCommand):
         base = settings.PARLEY_BASE_URL
         self.stdout.write("Demo tenant 'demo' (Demo Bank) is ready.")
         self.stdout.write(f"  Admin portal:  {base}/t/demo/login/  {DEMO_ADMIN} / {password}")
-        for name, email, _, _ in DEMO_EXPERTS:
+        for _name, email, _, _ in DEMO_EXPERTS:
             self.stdout.write(f"  Expert portal: {base}/t/demo/login/  {email} / {password}")
