@@ -3,9 +3,11 @@ from django.views.i18n import set_language
 
 from parley.core import views as core_views
 from parley.core.api import api
+from parley.tenants import views as tenant_views
 
 tenant_patterns = [
     path("", include("parley.accounts.urls")),
+    path("logo/", tenant_views.logo_view, name="tenant_logo"),
     path("admin/", include("parley.tenants.urls")),
     path("expert/", include("parley.experts.urls")),
 ]

@@ -7,18 +7,31 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parley.accounts import services as account_services
 from parley.accounts.models import Invitation, User
+from parley.accounts.selectors import access_invitation
 from parley.core.exceptions import ApplicationError, NotFound
 from parley.experts.selectors import access_member, member_list
+from parley.files.services import file_read
 from parley.portals.decorators import portal_view
 from parley.tenants.forms import InviteForm, TenantSettingsForm
 from parley.tenants.models import Tenant
 from parley.tenants.services import SETTINGS_FIELDS, tenant_logo_set, tenant_settings_update
 
 ADMIN = "admin"
+
+
+@require_GET
+def logo_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's logo: public branding, shown on its login page and (later) in the customer app."""
+    tenant = Tenant.objects.filter(slug=slug).select_related("logo").first()
+    if tenant is None or tenant.logo is None:
+        raise Http404
+    response = HttpResponse(file_read(stored=tenant.logo), content_type=tenant.logo.content_type)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @portal_view(role=ADMIN)
@@ -123,9 +136,10 @@ def member_delete_view(request: HttpRequest, tenant: Tenant, user_id: uuid.UUID)
 @portal_view(role=ADMIN)
 @require_POST
 def invitation_revoke_view(request: HttpRequest, tenant: Tenant, invitation_id: uuid.UUID) -> HttpResponse:
-    invitation = Invitation.objects.filter(id=invitation_id, tenant=tenant).first()
-    if invitation is None:
-        raise Http404
+    try:
+        invitation = access_invitation(actor=request.user, invitation_id=invitation_id)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404 from None
     account_services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
     messages.success(request, _("The invitation was withdrawn."))
     return redirect("portal_admin:members", slug=tenant.slug)

@@ -41,6 +41,7 @@ PUBLIC_ROUTES = {
     "accounts:password_reset",
     "accounts:password_reset_confirm",
     "accounts:invitation_accept",
+    "tenant_logo",  # public branding, see test_the_logo_is_public_per_tenant
 }
 OTHER_COVERED = {"portal_admin:invitation_revoke", "portal_expert:photo_file"}  # covered by their own tests
 

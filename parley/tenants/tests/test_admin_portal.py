@@ -104,3 +104,32 @@ def _jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 64), (200, 30, 30)).save(out, format="JPEG")
     return out.getvalue()
+
+
+def test_an_admin_uploads_a_logo_that_the_login_page_shows(world: World):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("logo.jpg", _jpeg(), content_type="image/jpeg")
+    response = client_for(world.acme_admin).post("/t/acme/admin/settings/", {**SETTINGS, "logo": upload})
+    assert response.status_code == 302
+    assert 'src="/t/acme/logo/"' in Client().get("/t/acme/login/").content.decode()
+    logo = Client().get("/t/acme/logo/")
+    assert logo.status_code == 200
+    assert logo["Content-Type"] == "image/jpeg"
+    # Another tenant's URL does not show it.
+    assert Client().get("/t/globex/logo/").status_code == 404
+    client_for(world.acme_admin).post("/t/acme/admin/settings/", {**SETTINGS, "remove_logo": "on"})
+    assert Client().get("/t/acme/logo/").status_code == 404
+
+
+def test_a_german_user_gets_the_portal_in_german_whatever_the_browser_says(world: World):
+    world.acme_expert.language = "de"
+    world.acme_expert.save(update_fields=["language"])
+    response = client_for(world.acme_expert).get("/t/acme/expert/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Language"] == "de"
+    assert '<html lang="de">' in response.content.decode()
+
+
+def test_without_a_profile_language_the_browser_language_is_used(world: World):
+    response = Client().get("/t/acme/login/", HTTP_ACCEPT_LANGUAGE="de-CH,de;q=0.9")
+    assert '<html lang="de' in response.content.decode()
