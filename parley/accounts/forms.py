@@ -10,7 +10,10 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 def language_choices(blank: bool = True) -> list[tuple[str, str]]:
-    choices = [(code, name) for code, name in settings.LANGUAGES]
+    """Each language in its own name (Deutsch, Français), as people look for their own language."""
+    from django.utils.translation import get_language_info
+
+    choices = [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
     return [("", _("Browser language")), *choices] if blank else choices
 
 

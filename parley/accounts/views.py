@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from parley.accounts import services, throttle
@@ -49,7 +50,12 @@ def _complete_login(request: HttpRequest, user: User, remember: bool) -> HttpRes
 
 
 def _locked_message() -> str:
-    return _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": settings.PARLEY_LOGIN_LOCK_MINUTES}
+    minutes = settings.PARLEY_LOGIN_LOCK_MINUTES
+    return ngettext(
+        "Too many failed attempts. Try again in %(minutes)s minute.",
+        "Too many failed attempts. Try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,6 +1,7 @@
 """The JSON API (django-ninja, OpenAPI at /api/v1/docs). Errors share one shape: {"message": ..., "extra": ...}."""
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
@@ -16,7 +17,7 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(request, {"message": "Invalid input.", "extra": {"errors": exc.errors}}, status=422)
+    return api.create_response(request, {"message": gettext("Invalid input."), "extra": {"errors": exc.errors}}, status=422)
 
 
 @api.exception_handler(HttpError)

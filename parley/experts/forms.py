@@ -1,7 +1,7 @@
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from parley.experts.languages import advisory_language_choices
 from parley.experts.models import ExpertProfile
 
 
@@ -14,7 +14,7 @@ class ExpertProfileForm(forms.Form):
         help_text=_("Customers read this when they choose an expert."),
     )
     languages = forms.MultipleChoiceField(
-        label=_("Languages you advise in"), choices=settings.LANGUAGES, widget=forms.CheckboxSelectMultiple
+        label=_("Languages you advise in"), choices=advisory_language_choices, widget=forms.CheckboxSelectMultiple
     )
     status = forms.ChoiceField(label=_("Status"), choices=ExpertProfile.Status.choices)
 

@@ -1,6 +1,7 @@
 import uuid
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from parley.accounts.models import User
 from parley.core.exceptions import NotFound
@@ -12,7 +13,7 @@ def access_expert_profile(*, actor: User) -> ExpertProfile:
     """The profile of the signed-in expert."""
     profile = ExpertProfile.objects.filter(user=actor, tenant_id=actor.tenant_id).select_related("photo").first()
     if profile is None:
-        raise NotFound("No expert profile.")
+        raise NotFound(_("No expert profile."))
     return profile
 
 
@@ -20,9 +21,9 @@ def access_member(*, actor: User, user_id: uuid.UUID) -> User:
     """A portal account of the actor's tenant; another tenant's account is 'not found' exactly like a missing one."""
     user = User.objects.filter(id=user_id).select_related("membership").first()
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     if user.tenant_id != actor.tenant_id:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     return user
 
 
@@ -40,5 +41,5 @@ def expert_list_public(*, tenant: Tenant) -> QuerySet[ExpertProfile]:
 def access_expert_photo(*, tenant: Tenant, profile_id: uuid.UUID) -> ExpertProfile:
     profile = ExpertProfile.objects.filter(id=profile_id, tenant=tenant, user__is_active=True).select_related("photo").first()
     if profile is None or profile.photo is None:
-        raise NotFound("No photo.")
+        raise NotFound(_("No photo."))
     return profile

@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from parley.core.exceptions import ApplicationError
+from parley.experts.languages import ADVISORY_LANGUAGES
 from parley.experts.models import ExpertProfile
 from parley.files.services import file_delete, file_store, image_clean
 
@@ -10,8 +11,7 @@ MAX_DESCRIPTION = 2000
 
 
 def expert_profile_update(*, profile: ExpertProfile, description: str, languages: list[str], status: str) -> ExpertProfile:
-    known = dict(settings.LANGUAGES)
-    if any(code not in known for code in languages):
+    if any(code not in ADVISORY_LANGUAGES for code in languages):
         raise ApplicationError(_("Unknown language."))
     if not languages:
         raise ApplicationError(_("Choose at least one language you advise in."))

@@ -49,7 +49,7 @@ def file_read(*, stored: StoredFile) -> bytes:
     try:
         blob = _path(stored).read_bytes()
     except FileNotFoundError:
-        raise NotFound("The file is gone.") from None
+        raise NotFound(_("The file is gone.")) from None
     key = data_key_by_id(aead.key_id_of(blob), tenant_id=stored.tenant_id)
     return aead.unseal(key=key, blob=blob, aad=_aad(stored))
 

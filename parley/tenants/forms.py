@@ -1,7 +1,9 @@
+from functools import partial
+
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from parley.accounts.forms import language_choices
 from parley.tenants.models import MAX_RETENTION_MONTHS, colour_validator
 
 
@@ -22,7 +24,7 @@ class TenantSettingsForm(forms.Form):
     accent_colour = forms.CharField(
         label=_("Accent colour"), max_length=7, validators=[colour_validator], widget=forms.TextInput(attrs={"type": "color"})
     )
-    default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    default_language = forms.ChoiceField(label=_("Default language"), choices=partial(language_choices, blank=False))
     chat_enabled = forms.BooleanField(label=_("Chat"), required=False)
     documents_enabled = forms.BooleanField(label=_("Documents"), required=False)
     appointments_enabled = forms.BooleanField(label=_("Appointments"), required=False)

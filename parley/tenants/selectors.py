@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+
 from parley.core.exceptions import NotFound, PermissionDenied
 from parley.tenants.models import Membership, Tenant
 
@@ -5,7 +7,7 @@ from parley.tenants.models import Membership, Tenant
 def tenant_get_by_slug(*, slug: str) -> Tenant:
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     return tenant
 
 
@@ -15,14 +17,14 @@ def access_tenant(*, actor, slug: str, role: str | None = None) -> Tenant:  # ty
     Another tenant's slug gives the same NotFound as an unknown one; a member with the wrong role gets
     PermissionDenied (it already knows the tenant exists)."""
     if actor is None or not actor.is_authenticated:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     if not actor.is_active:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     if actor.tenant.slug != slug:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     membership = Membership.objects.filter(user=actor, tenant_id=actor.tenant_id).first()
     if membership is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     if role is not None and membership.role != role:
-        raise PermissionDenied("Your role does not allow this.")
+        raise PermissionDenied(_("Your role does not allow this."))
     return actor.tenant

@@ -36,8 +36,14 @@ def _validate(tenant: Tenant) -> None:
     try:
         tenant.full_clean(exclude=["logo", "controller_contact", "dpo_contact"], validate_unique=True)
     except ValidationError as exc:
-        messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
+        messages = [f"{_label(field)}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
         raise ApplicationError(" ".join(messages)) from None
+
+
+def _label(field: str) -> str:
+    if field == "__all__":
+        return _("Settings")
+    return str(Tenant._meta.get_field(field).verbose_name).capitalize()
 
 
 @transaction.atomic
