@@ -8,6 +8,7 @@ from parley.tenants import views as tenant_views
 tenant_patterns = [
     path("", include("parley.accounts.urls")),
     path("logo/", tenant_views.logo_view, name="tenant_logo"),
+    path("brand.css", tenant_views.brand_css_view, name="tenant_brand_css"),
     path("admin/", include("parley.tenants.urls")),
     path("expert/", include("parley.experts.urls")),
 ]

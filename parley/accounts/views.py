@@ -295,4 +295,5 @@ def _qr_svg(data: str) -> str:
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     out = io.BytesIO()
     image.save(out)
-    return out.getvalue().decode()
+    svg = out.getvalue().decode()
+    return svg[svg.index("<svg") :]  # drop the XML declaration: the SVG is inlined into HTML

@@ -9,6 +9,19 @@ from parley.crypto.services import Scope
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb."))
 slug_validator = RegexValidator(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$", _("Use 1-40 lower-case letters, digits and dashes."))
 
+
+def readable_text_colour(background: str) -> str:
+    """Black or white, whichever contrasts more with `background` (#rrggbb), per WCAG relative luminance."""
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(background[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+
 MAX_RETENTION_MONTHS = 12  # P06: end-customer data is deleted after 12 months at the latest
 
 

@@ -17,7 +17,7 @@ from parley.experts.selectors import access_member, member_list
 from parley.files.services import file_read
 from parley.portals.decorators import portal_view
 from parley.tenants.forms import InviteForm, TenantSettingsForm
-from parley.tenants.models import Tenant
+from parley.tenants.models import Tenant, readable_text_colour
 from parley.tenants.services import SETTINGS_FIELDS, tenant_logo_set, tenant_settings_update
 
 ADMIN = "admin"
@@ -31,6 +31,22 @@ def logo_view(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     response = HttpResponse(file_read(stored=tenant.logo), content_type=tenant.logo.content_type)
     response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def brand_css_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's colours as CSS variables, with a text colour that keeps WCAG AA contrast on them."""
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is None:
+        raise Http404
+    primary, accent = tenant.primary_colour, tenant.accent_colour
+    css = (
+        f":root {{ --primary: {primary}; --on-primary: {readable_text_colour(primary)}; "
+        f"--accent: {accent}; --on-accent: {readable_text_colour(accent)}; }}\n"
+    )
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
     return response
 
 

@@ -41,7 +41,8 @@ PUBLIC_ROUTES = {
     "accounts:password_reset",
     "accounts:password_reset_confirm",
     "accounts:invitation_accept",
-    "tenant_logo",  # public branding, see test_the_logo_is_public_per_tenant
+    "tenant_logo",  # public branding, see test_an_admin_uploads_a_logo_that_the_login_page_shows
+    "tenant_brand_css",  # public branding, see test_the_brand_colours_keep_text_readable
 }
 OTHER_COVERED = {"portal_admin:invitation_revoke", "portal_expert:photo_file"}  # covered by their own tests
 

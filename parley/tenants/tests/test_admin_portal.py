@@ -133,3 +133,12 @@ def test_a_german_user_gets_the_portal_in_german_whatever_the_browser_says(world
 def test_without_a_profile_language_the_browser_language_is_used(world: World):
     response = Client().get("/t/acme/login/", HTTP_ACCEPT_LANGUAGE="de-CH,de;q=0.9")
     assert '<html lang="de' in response.content.decode()
+
+
+def test_the_brand_colours_keep_text_readable(world: World):
+    client_for(world.acme_admin).post("/t/acme/admin/settings/", {**SETTINGS, "primary_colour": "#ffee00"})
+    css = Client().get("/t/acme/brand.css").content.decode()
+    assert "--primary: #ffee00" in css
+    assert "--on-primary: #000000" in css  # dark text on a light brand colour
+    assert "--on-primary: #ffffff" in Client().get("/t/globex/brand.css").content.decode()
+    assert Client().get("/t/nobody/brand.css").status_code == 404
