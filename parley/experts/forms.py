@@ -2,7 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from parley.experts.languages import advisory_language_choices
-from parley.experts.models import ExpertProfile
 
 
 class ExpertProfileForm(forms.Form):
@@ -16,7 +15,6 @@ class ExpertProfileForm(forms.Form):
     languages = forms.MultipleChoiceField(
         label=_("Languages you advise in"), choices=advisory_language_choices, widget=forms.CheckboxSelectMultiple
     )
-    status = forms.ChoiceField(label=_("Status"), choices=ExpertProfile.Status.choices)
 
 
 class PhotoForm(forms.Form):

@@ -10,19 +10,18 @@ from parley.files.services import file_delete, file_store, image_clean
 MAX_DESCRIPTION = 2000
 
 
-def expert_profile_update(*, profile: ExpertProfile, description: str, languages: list[str], status: str) -> ExpertProfile:
+def expert_profile_update(*, profile: ExpertProfile, description: str, languages: list[str]) -> ExpertProfile:
+    """Change what customers read about the expert. The online status has its own service: it changes from the
+    status panel while the profile form may be open with an older value."""
     if any(code not in ADVISORY_LANGUAGES for code in languages):
         raise ApplicationError(_("Unknown language."))
     if not languages:
         raise ApplicationError(_("Choose at least one language you advise in."))
-    if status not in ExpertProfile.Status.values:
-        raise ApplicationError(_("Unknown status."))
     if len(description) > MAX_DESCRIPTION:
         raise ApplicationError(_("The description is too long (at most %(n)s characters).") % {"n": MAX_DESCRIPTION})
     profile.description = description.strip()
     profile.languages = languages
-    profile.status = status
-    profile.save(update_fields=["description", "languages", "status", "updated_at"])
+    profile.save(update_fields=["description", "languages", "updated_at"])
     return profile
 
 

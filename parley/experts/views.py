@@ -23,7 +23,7 @@ EXPERT = "expert"
 @require_http_methods(["GET", "POST"])
 def profile_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     profile = access_expert_profile(actor=request.user)  # type: ignore[arg-type]
-    initial = {"description": profile.description or "", "languages": profile.languages or [], "status": profile.status}
+    initial = {"description": profile.description or "", "languages": profile.languages or []}
     form = ExpertProfileForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":

@@ -26,6 +26,13 @@ def portal_view(*, role: str | None = None, allow_without_second_factor: bool = 
                     tenant_get_by_slug(slug=slug)
                 except NotFound:
                     raise Http404 from None
+                if request.headers.get("HX-Request"):
+                    # htmx would swap the login page into the panel; make it navigate instead.
+                    from django.urls import reverse
+
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse("accounts:login", kwargs={"slug": slug})
+                    return response
                 return redirect("accounts:login", slug=slug)
             try:
                 tenant = access_tenant(actor=request.user, slug=slug, role=role)

@@ -22,14 +22,16 @@ def _jpeg_with_gps() -> bytes:
 
 def test_an_expert_edits_the_profile(world: World):
     client = client_for(world.acme_expert)
-    response = client.post("/t/acme/expert/", {"description": "Pensions", "languages": ["de", "it"], "status": "online"})
+    client.post("/t/acme/expert/status/", {"status": "online"})
+    response = client.post("/t/acme/expert/", {"description": "Pensions", "languages": ["de", "it"]})
     assert response.status_code == 302
     profile = ExpertProfile.objects.get(user=world.acme_expert)
+    # Saving the profile keeps the status set in the status panel.
     assert (profile.description, profile.languages, profile.status) == ("Pensions", ["de", "it"], "online")
 
 
 def test_a_profile_without_languages_is_refused(world: World):
-    response = client_for(world.acme_expert).post("/t/acme/expert/", {"description": "x", "status": "online"})
+    response = client_for(world.acme_expert).post("/t/acme/expert/", {"description": "x"})
     assert response.status_code == 400
 
 
@@ -96,3 +98,9 @@ def test_the_public_expert_list_shows_only_active_experts_of_that_tenant(world: 
     missing = Client().get("/api/v1/tenants/nobody/experts/")
     assert missing.status_code == 404
     assert missing.json()["message"]
+
+
+def test_a_signed_out_htmx_request_is_told_to_navigate_to_the_login(world: World):
+    response = Client().post("/t/acme/expert/status/", {"status": "online"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/t/acme/login/"

@@ -59,7 +59,7 @@ def _write_canaries() -> dict[str, bytes]:
         tenant=tenant, name=f"Expert {CANARY}", email=f"{CANARY.lower()}@x.test", password="unrelated-Passw0rd-91", role="expert"
     )
     profile = ExpertProfile.objects.get(user=expert)
-    expert_profile_update(profile=profile, description=f"About {CANARY}", languages=["de"], status="online")
+    expert_profile_update(profile=profile, description=f"About {CANARY}", languages=["de"])
     profile.languages = ["de", CANARY]  # bypasses the service's language check on purpose: JSON field canary
     profile.save(update_fields=["languages"])
     expert_photo_set(profile=ExpertProfile.objects.get(pk=profile.pk), data=_photo_with_canary_pixels())

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from parley.accounts.services import password_set, user_create, user_get_by_email
 from parley.experts.models import ExpertProfile
-from parley.experts.services import expert_profile_update
+from parley.experts.services import expert_profile_update, expert_status_set
 from parley.tenants.models import Tenant
 from parley.tenants.services import tenant_create
 
@@ -55,7 +55,8 @@ class Command(BaseCommand):
                 password_set(user=user, password=password)
             if languages:
                 profile = ExpertProfile.objects.get(user=user)
-                expert_profile_update(profile=profile, description=description, languages=languages, status="online")
+                expert_profile_update(profile=profile, description=description, languages=languages)
+                expert_status_set(profile=profile, status="online")
         base = settings.PARLEY_BASE_URL
         self.stdout.write("Demo tenant 'demo' (Demo Bank) is ready.")
         self.stdout.write(f"  Admin portal:  {base}/t/demo/login/  {DEMO_ADMIN} / {password}")
