@@ -136,6 +136,15 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
     data_keys_destroy(scope_type="invitation", scope_ids=[invitation.id])
 
 
+def invitations_prune() -> int:
+    """Delete invitations that expired unaccepted, with their keys (housekeeping)."""
+    with transaction.atomic():
+        ids = list(Invitation.objects.filter(expires_at__lt=timezone.now()).values_list("id", flat=True))
+        Invitation.objects.filter(id__in=ids).delete()
+        data_keys_destroy(scope_type="invitation", scope_ids=ids)
+    return len(ids)
+
+
 def _guard_last_admin(*, user: User) -> None:
     if user.role != Membership.Role.ADMIN:
         return

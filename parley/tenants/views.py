@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -99,7 +100,9 @@ def members_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
             else:
                 messages.success(request, _("The invitation was sent."))
                 return redirect("portal_admin:members", slug=tenant.slug)
-    invitations = Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by("-created_at")
+    invitations = Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+        "-created_at"
+    )
     context = {"tenant": tenant, "form": form, "members": member_list(tenant=tenant), "invitations": invitations}
     return render(request, "portal_admin/members.html", context, status=status)
 

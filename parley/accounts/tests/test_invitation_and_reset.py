@@ -100,3 +100,25 @@ def test_a_weak_password_is_refused_with_a_message(world: World, smtp_server, dj
     response = Client().post(link, {"password": "12345", "password2": "12345"})
     assert response.status_code == 400
     assert "too short" in response.content.decode()
+
+
+def test_an_expired_invitation_is_neither_listed_nor_usable_and_is_pruned(
+    world: World, smtp_server, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parley.core.housekeeping import housekeeping_run
+    from parley.crypto.models import DataKey
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.acme_admin).post("/t/acme/admin/people/", {"email": "late@acme.test", "role": "expert"})
+    link = _link(smtp_server.messages[0])
+    invitation = Invitation.objects.get()
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert "late@acme.test" not in client_for(world.acme_admin).get("/t/acme/admin/people/").content.decode()
+    assert Client().get(link).status_code == 404
+    assert housekeeping_run()["invitations"] == 1
+    assert not Invitation.objects.exists()
+    assert DataKey.objects.get(scope_id=invitation.pk).destroyed_at is not None
