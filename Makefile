@@ -51,9 +51,11 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install-test
-	$(BIN)/ruff check .
-	$(BIN)/parley makemigrations --check --dry-run
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check parley config conftest.py tests bench
+	$(BIN)/ruff format --check parley config conftest.py
+	$(BIN)/mypy parley config
+	PARLEY_DATA_DIR=$$(mktemp -d) $(BIN)/parley makemigrations --check --dry-run
 
 bench-http: install-test
 	$(BIN)/python bench/http/run.py

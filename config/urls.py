@@ -1,11 +1,11 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
 from parley.core import views as core_views
 from parley.core.api import api
 from parley.tenants import views as tenant_views
 
-tenant_patterns = [
+tenant_patterns: list[URLPattern | URLResolver] = [
     path("", include("parley.accounts.urls")),
     path("logo/", tenant_views.logo_view, name="tenant_logo"),
     path("brand.css", tenant_views.brand_css_view, name="tenant_brand_css"),

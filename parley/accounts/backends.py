@@ -10,7 +10,7 @@ from parley.crypto.blind_index import email_index
 class TenantEmailBackend(BaseBackend):
     """Authenticate by (tenant, e-mail, password); the e-mail is found through its blind index."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         tenant: Any = None,

@@ -14,7 +14,7 @@ def language_choices(blank: bool = True) -> list[tuple[str, str]]:
     from django.utils.translation import get_language_info
 
     choices = [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
-    return [("", _("Browser language")), *choices] if blank else choices
+    return [("", str(_("Browser language"))), *choices] if blank else choices
 
 
 class LoginForm(forms.Form):

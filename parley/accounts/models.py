@@ -1,4 +1,5 @@
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -11,7 +12,9 @@ from parley.crypto.services import Scope
 
 
 class UserManager(BaseUserManager["User"]):
-    def get_by_natural_key(self, username: str) -> "User":
+    def get_by_natural_key(self, username: str | None) -> "User":
+        if username is None:
+            raise User.DoesNotExist
         return self.get(id=username)
 
 
@@ -33,7 +36,7 @@ class User(AbstractBaseUser):
 
     USERNAME_FIELD = "id"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["created_at", "id"]

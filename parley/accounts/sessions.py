@@ -1,8 +1,11 @@
 """Database sessions that remember their user id, so every session of an account can be ended at once."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+
+if TYPE_CHECKING:
+    from parley.accounts.models import PortalSession
 
 
 class SessionStore(DBStore):
@@ -13,8 +16,8 @@ class SessionStore(DBStore):
         return PortalSession
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
-        obj = super().create_model_instance(data)
-        obj.user_id = data.get("_auth_user_id")
+        obj: PortalSession = super().create_model_instance(data)  # type: ignore[assignment]
+        obj.user_id = data.get("_auth_user_id")  # PortalSession's own column
         return obj
 
 

@@ -28,6 +28,7 @@ from parley.accounts.models import TOTPDevice, User
 from parley.accounts.sessions import sessions_end_for_user
 from parley.core.exceptions import ApplicationError, NotFound
 from parley.portals.decorators import home_url_for, portal_view
+from parley.portals.types import PortalRequest
 from parley.tenants.models import Tenant
 from parley.tenants.selectors import tenant_get_by_slug
 
@@ -199,8 +200,8 @@ def invitation_accept_view(request: HttpRequest, slug: str, token: str) -> HttpR
 
 @portal_view(allow_without_second_factor=True)
 @require_http_methods(["GET", "POST"])
-def account_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def account_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
+    user = request.user
     account_form = AccountForm(initial={"name": user.name, "language": user.language, "timezone": user.timezone})
     password_form = PasswordChangeForm()
     status = 200
@@ -248,8 +249,8 @@ def account_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
 @portal_view(allow_without_second_factor=True)
 @require_http_methods(["GET", "POST"])
-def two_factor_setup_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def two_factor_setup_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
+    user = request.user
     if request.method == "POST" and request.POST.get("action") == "remove":
         try:
             services.totp_device_remove(user=user)

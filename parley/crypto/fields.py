@@ -31,7 +31,8 @@ class EncryptedAttribute(DeferredAttribute):
             return self
         value = super().__get__(instance, cls)
         if isinstance(value, Sealed):
-            value = self.field.open(instance, value)
+            field: EncryptedField = self.field  # type: ignore[assignment]
+            value = field.open(instance, value)
             instance.__dict__[self.field.attname] = value
         return value
 

@@ -65,8 +65,8 @@ def parse_keyring(text: str, source: str) -> KeyRing:
         raise ImproperlyConfigured(f"{source} must be an object with 'active', 'keks' and 'index_root'.")
     try:
         keks = {int(v): _decode_key(f"kek {v}", k) for v, k in data["keks"].items()}
-        active = int(data.get("active"))
-    except (TypeError, ValueError):
+        active = int(data["active"])
+    except (KeyError, TypeError, ValueError):
         raise ImproperlyConfigured(f"{source}: key versions and 'active' must be whole numbers.") from None
     if active not in keks:
         raise ImproperlyConfigured(f"{source}: the active version {active} is not among the keks.")

@@ -3,7 +3,7 @@
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +14,7 @@ from parley.experts.forms import ExpertProfileForm, PhotoForm
 from parley.experts.selectors import access_expert_photo, access_expert_profile
 from parley.files.services import file_read
 from parley.portals.decorators import portal_view
+from parley.portals.types import PortalRequest
 from parley.tenants.models import Tenant
 
 EXPERT = "expert"
@@ -21,8 +22,8 @@ EXPERT = "expert"
 
 @portal_view(role=EXPERT)
 @require_http_methods(["GET", "POST"])
-def profile_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
-    profile = access_expert_profile(actor=request.user)  # type: ignore[arg-type]
+def profile_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
+    profile = access_expert_profile(actor=request.user)
     initial = {"description": profile.description or "", "languages": profile.languages or []}
     form = ExpertProfileForm(request.POST or None, initial=initial)
     status = 200
@@ -42,11 +43,11 @@ def profile_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
 @portal_view(role=EXPERT)
 @require_POST
-def photo_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
-    profile = access_expert_profile(actor=request.user)  # type: ignore[arg-type]
+def photo_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
+    profile = access_expert_profile(actor=request.user)
     form = PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("portal_expert:profile", slug=tenant.slug)
     upload = form.cleaned_data["photo"]
     try:
@@ -63,8 +64,8 @@ def photo_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
 @portal_view(role=EXPERT)
 @require_POST
-def status_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
-    profile = access_expert_profile(actor=request.user)  # type: ignore[arg-type]
+def status_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
+    profile = access_expert_profile(actor=request.user)
     try:
         services.expert_status_set(profile=profile, status=request.POST.get("status", ""))
     except ApplicationError as exc:
@@ -76,12 +77,14 @@ def status_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
 @portal_view()
 @require_GET
-def photo_file_view(request: HttpRequest, tenant: Tenant, profile_id: uuid.UUID) -> HttpResponse:
+def photo_file_view(request: PortalRequest, tenant: Tenant, profile_id: uuid.UUID) -> HttpResponse:
     """An expert's photo, for signed-in members of the same tenant (the customer widget gets its own route)."""
     try:
         profile = access_expert_photo(tenant=tenant, profile_id=profile_id)
     except NotFound:
         raise Http404 from None
-    response = HttpResponse(file_read(stored=profile.photo), content_type=profile.photo.content_type)
+    photo = profile.photo
+    assert photo is not None  # access_expert_photo checked it
+    response = HttpResponse(file_read(stored=photo), content_type=photo.content_type)
     response["Cache-Control"] = "private, max-age=300"
     return response

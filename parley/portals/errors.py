@@ -12,6 +12,7 @@ def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpRespo
         import json
 
         return HttpResponse(json.dumps({"message": title, "extra": {}}), status=status, content_type="application/json")
+    body: str
     try:
         body = render_to_string("portals/error.html", {"title": title, "text": text, "status": status}, request=request)
     except Exception:

@@ -1,7 +1,14 @@
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext as _
 
 from parley.core.exceptions import NotFound, PermissionDenied
 from parley.tenants.models import Membership, Tenant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from parley.accounts.models import User
 
 
 def tenant_get_by_slug(*, slug: str) -> Tenant:
@@ -11,7 +18,7 @@ def tenant_get_by_slug(*, slug: str) -> Tenant:
     return tenant
 
 
-def access_tenant(*, actor, slug: str, role: str | None = None) -> Tenant:  # type: ignore[no-untyped-def]
+def access_tenant(*, actor: "User | AnonymousUser", slug: str, role: str | None = None) -> Tenant:
     """The tenant `slug` if `actor` is an active member of it (with `role`, if given).
 
     Another tenant's slug gives the same NotFound as an unknown one; a member with the wrong role gets

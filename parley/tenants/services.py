@@ -43,7 +43,8 @@ def _validate(tenant: Tenant) -> None:
 def _label(field: str) -> str:
     if field == "__all__":
         return _("Settings")
-    return str(Tenant._meta.get_field(field).verbose_name).capitalize()
+    model_field = Tenant._meta.get_field(field)
+    return str(getattr(model_field, "verbose_name", field)).capitalize()
 
 
 @transaction.atomic

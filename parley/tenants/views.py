@@ -17,6 +17,7 @@ from parley.core.exceptions import ApplicationError, NotFound
 from parley.experts.selectors import access_member, member_list
 from parley.files.services import file_read
 from parley.portals.decorators import portal_view
+from parley.portals.types import PortalRequest
 from parley.tenants.forms import InviteForm, TenantSettingsForm
 from parley.tenants.models import Tenant, readable_text_colour
 from parley.tenants.services import SETTINGS_FIELDS, tenant_logo_set, tenant_settings_update
@@ -52,13 +53,13 @@ def brand_css_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @portal_view(role=ADMIN)
-def dashboard_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+def dashboard_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
     return redirect("portal_admin:members", slug=tenant.slug)
 
 
 @portal_view(role=ADMIN)
 @require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+def settings_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
     initial = {field: getattr(tenant, field) for field in SETTINGS_FIELDS}
     form = TenantSettingsForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
@@ -83,7 +84,7 @@ def settings_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
 @portal_view(role=ADMIN)
 @require_http_methods(["GET", "POST"])
-def members_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+def members_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
     form = InviteForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -93,7 +94,7 @@ def members_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
                 account_services.invitation_create(
                     actor=request.user,
                     email=form.cleaned_data["email"],
-                    role=form.cleaned_data["role"],  # type: ignore[arg-type]
+                    role=form.cleaned_data["role"],
                 )
             except ApplicationError as exc:
                 form.add_error("email", exc.message)
@@ -107,23 +108,23 @@ def members_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     return render(request, "portal_admin/members.html", context, status=status)
 
 
-def _member(request: HttpRequest, user_id: uuid.UUID) -> User:
+def _member(request: PortalRequest, user_id: uuid.UUID) -> User:
     try:
-        return access_member(actor=request.user, user_id=user_id)  # type: ignore[arg-type]
+        return access_member(actor=request.user, user_id=user_id)
     except NotFound:
         raise Http404 from None
 
 
 @portal_view(role=ADMIN)
 @require_POST
-def member_deactivate_view(request: HttpRequest, tenant: Tenant, user_id: uuid.UUID) -> HttpResponse:
+def member_deactivate_view(request: PortalRequest, tenant: Tenant, user_id: uuid.UUID) -> HttpResponse:
     member = _member(request, user_id)
     try:
         if request.POST.get("action") == "activate":
-            account_services.user_activate(actor=request.user, user=member)  # type: ignore[arg-type]
+            account_services.user_activate(actor=request.user, user=member)
             messages.success(request, _("%(name)s can sign in again.") % {"name": member.name})
         else:
-            account_services.user_deactivate(actor=request.user, user=member)  # type: ignore[arg-type]
+            account_services.user_deactivate(actor=request.user, user=member)
             messages.success(request, _("%(name)s is deactivated and signed out.") % {"name": member.name})
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -133,7 +134,7 @@ def member_deactivate_view(request: HttpRequest, tenant: Tenant, user_id: uuid.U
 
 @portal_view(role=ADMIN)
 @require_http_methods(["GET", "POST"])
-def member_delete_view(request: HttpRequest, tenant: Tenant, user_id: uuid.UUID) -> HttpResponse:
+def member_delete_view(request: PortalRequest, tenant: Tenant, user_id: uuid.UUID) -> HttpResponse:
     member = _member(request, user_id)
     if request.method == "POST":
         if request.POST.get("confirm") != "delete":
@@ -141,7 +142,7 @@ def member_delete_view(request: HttpRequest, tenant: Tenant, user_id: uuid.UUID)
             return redirect("portal_admin:member_delete", slug=tenant.slug, user_id=member.id)
         name = member.name
         try:
-            account_services.user_erase(actor=request.user, user=member)  # type: ignore[arg-type]
+            account_services.user_erase(actor=request.user, user=member)
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("portal_admin:members", slug=tenant.slug)
@@ -154,11 +155,11 @@ def member_delete_view(request: HttpRequest, tenant: Tenant, user_id: uuid.UUID)
 
 @portal_view(role=ADMIN)
 @require_POST
-def invitation_revoke_view(request: HttpRequest, tenant: Tenant, invitation_id: uuid.UUID) -> HttpResponse:
+def invitation_revoke_view(request: PortalRequest, tenant: Tenant, invitation_id: uuid.UUID) -> HttpResponse:
     try:
-        invitation = access_invitation(actor=request.user, invitation_id=invitation_id)  # type: ignore[arg-type]
+        invitation = access_invitation(actor=request.user, invitation_id=invitation_id)
     except NotFound:
         raise Http404 from None
-    account_services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+    account_services.invitation_revoke(actor=request.user, invitation=invitation)
     messages.success(request, _("The invitation was withdrawn."))
     return redirect("portal_admin:members", slug=tenant.slug)

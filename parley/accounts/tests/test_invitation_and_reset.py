@@ -9,7 +9,9 @@ from parley.tenants.models import Membership
 
 def _link(message) -> str:
     body = message.get_body(preferencelist=("plain",)).get_content()
-    return re.search(r"http://\S+", body).group(0).removeprefix("http://127.0.0.1:8000")
+    match = re.search(r"http://\S+", body)
+    assert match is not None
+    return match.group(0).removeprefix("http://127.0.0.1:8000")
 
 
 def test_p02_an_invited_expert_signs_up_with_name_email_and_password(

@@ -18,7 +18,9 @@ def _code(secret_b32: str, drift: int = 0) -> str:
 
 def _enrol(client: Client) -> str:
     page = client.get("/t/acme/account/two-factor/").content.decode()
-    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
+    match = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page)
+    assert match is not None
+    secret = match.group(1)
     response = client.post("/t/acme/account/two-factor/", {"code": _code(secret, drift=-1)})
     assert response.status_code == 302
     return secret

@@ -66,6 +66,7 @@ def _write_canaries() -> dict[str, bytes]:
     invitation_create(actor=admin, email=f"invitee.{CANARY.lower()}@x.test")
     device = totp_device_start(user=expert)
     photo = ExpertProfile.objects.get(pk=profile.pk).photo
+    assert photo is not None
     return {"totp": device.secret.encode(), "photo": file_read(stored=photo)[:200]}
 
 

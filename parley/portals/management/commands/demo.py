@@ -12,7 +12,7 @@ from parley.tenants.models import Tenant
 from parley.tenants.services import tenant_create
 
 DEMO_ADMIN = "admin@demo.parley.test"
-DEMO_EXPERTS = [
+DEMO_EXPERTS: list[tuple[str, str, list[str], str]] = [
     ("Anna Keller", "anna.keller@demo.parley.test", ["de", "en"], "Mortgages and home financing."),
     ("Marc Dubois", "marc.dubois@demo.parley.test", ["fr", "en"], "Retirement planning and pensions."),
 ]
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 controller_contact="Demo Bank AG, Bahnhofstrasse 1, 8001 Zürich, privacy@demo.parley.test",
                 dpo_contact="Data Protection Officer, dpo@demo.parley.test",
             )
-        accounts = [("Demo Admin", DEMO_ADMIN, "admin", None, None)] + [
+        accounts: list[tuple[str, str, str, list[str] | None, str]] = [("Demo Admin", DEMO_ADMIN, "admin", None, "")] + [
             (name, email, "expert", langs, text) for name, email, langs, text in DEMO_EXPERTS
         ]
         for name, email, role, languages, description in accounts:
