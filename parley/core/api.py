@@ -1,4 +1,4 @@
-"""The JSON API (django-ninja, OpenAPI at /api/v1/docs). Errors share one shape: {"message": ..., "extra": ...}."""
+"""The JSON API (django-ninja, OpenAPI schema at /api/v1/openapi.json). Errors share one shape: {"message": ..., "extra": ...}."""
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
@@ -7,7 +7,8 @@ from ninja.errors import HttpError, ValidationError
 
 from parley.core.exceptions import ApplicationError
 
-api = NinjaAPI(title="Parley API", version="1", urls_namespace="api")
+# No docs page: it would load Swagger UI from a third-party CDN. The schema is at /api/v1/openapi.json.
+api = NinjaAPI(title="Parley API", version="1", urls_namespace="api", docs_url=None)
 
 
 @api.exception_handler(ApplicationError)

@@ -110,3 +110,10 @@ def test_logs_carry_no_email_ip_or_token(caplog):
     assert "eve@acme.test" not in text
     assert "203.0.113.66" not in text and "203.0.113.0" in text
     assert "abc123tok" not in text
+
+
+def test_the_openapi_schema_is_served_and_no_third_party_docs_page(db):
+    schema = Client().get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    assert "/api/v1/tenants/{slug}/experts/" in schema.json()["paths"]
+    assert Client().get("/api/v1/docs").status_code == 404
