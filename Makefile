@@ -46,7 +46,7 @@ browser:
 run: install
 	$(BIN)/parley migrate --no-input
 	$(BIN)/parley demo
-	$(BIN)/parley serve --host $(HOST) --port $(PORT)
+	$(BIN)/parley serve --host $(HOST) --port $(PORT) --with-worker
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

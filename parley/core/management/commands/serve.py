@@ -1,5 +1,7 @@
 import os
 
+from config.env import env_bool, env_int
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -9,8 +11,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("PARLEY_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PARLEY_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("PARLEY_WORKERS", "1")))
+        parser.add_argument("--port", type=int, default=env_int("PARLEY_PORT", 8000, minimum=1, maximum=65535))
+        parser.add_argument("--workers", type=int, default=env_int("PARLEY_WORKERS", 1, minimum=1, maximum=64))
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            default=env_bool("PARLEY_WITH_WORKER", False),
+            help="Also run the task worker (mail delivery) and housekeeping in this process (what make run does).",
+        )
         parser.add_argument(
             "--forwarded-allow-ips",
             default=os.environ.get("PARLEY_FORWARDED_ALLOW_IPS", ""),
@@ -34,6 +42,11 @@ class Command(BaseCommand):
         from parley.crypto.keyring import get_keyring
 
         get_keyring()
+        if options["with_worker"]:
+            from parley.core.worker import start_in_background
+
+            start_in_background()
+            self.stdout.write("Task worker and housekeeping run in this process.")
         forwarded = str(options["forwarded_allow_ips"])
         self.stdout.write(f"Parley serving on http://{options['host']}:{port} with {workers} worker(s).")
         uvicorn.run(
@@ -47,4 +60,6 @@ class Command(BaseCommand):
             log_level="warning",
             server_header=False,
             lifespan="on",
+            # loop/http "auto" pick uvloop and httptools (uvicorn[standard]); asyncio + h11 cost about 15 % more
+            # CPU per request here (bench/http/README.md).
         )
