@@ -1,9 +1,9 @@
 import os
 
-from config.env import env_bool, env_int
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from config.env import env_bool, env_int
 
 
 class Command(BaseCommand):
