@@ -83,15 +83,17 @@ DATABASES = {
             schemes=("sqlite", "postgres", "postgresql"),
         ),
         conn_max_age=env_int("PARLEY_DB_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the server and the worker read while one writes; IMMEDIATE avoids upgrade deadlocks.
+    # WAL lets the server and the worker read while one writes; IMMEDIATE avoids upgrade deadlocks. Connections
+    # persist (PARLEY_DB_CONN_MAX_AGE): a new one per request re-runs the PRAGMAs and re-reads the schema, which
+    # cost /healthz 60 % of its time (bench/http/README.md).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss"))
