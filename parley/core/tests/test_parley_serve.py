@@ -105,9 +105,10 @@ def test_it_refuses_a_cross_origin_websocket(server):
     import asyncio
 
     import websockets
+    from websockets.typing import Origin
 
     async def attempt() -> None:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/anything/", origin="https://evil.example"):
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/anything/", origin=Origin("https://evil.example")):
             pass
 
     with pytest.raises(websockets.InvalidStatus):

@@ -13,8 +13,8 @@ def _reset_task_backends() -> None:
     from django.tasks import task_backends
 
     task_backends.__dict__.pop("settings", None)
-    task_backends._settings = None
-    task_backends._connections = Local(task_backends.thread_critical)
+    setattr(task_backends, "_settings", None)  # noqa: B010 (private attributes the stubs do not declare)
+    setattr(task_backends, "_connections", Local(task_backends.thread_critical))  # noqa: B010
 
 
 @pytest.fixture

@@ -60,6 +60,6 @@ class Command(BaseCommand):
             log_level="warning",
             server_header=False,
             lifespan="on",
-            # loop/http "auto" pick uvloop and httptools (uvicorn[standard]); asyncio + h11 cost about 15 % more
+            # loop/http "auto" pick uvloop and httptools (uvicorn[standard]); asyncio + h11 cost about 15-25 % more
             # CPU per request here (bench/http/README.md).
         )
