@@ -1,11 +1,10 @@
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from parley.core.exceptions import ApplicationError
 from parley.experts.languages import ADVISORY_LANGUAGES
 from parley.experts.models import ExpertProfile
-from parley.files.services import file_delete, file_store, image_clean
+from parley.files.services import image_replace
 
 MAX_DESCRIPTION = 2000
 
@@ -25,18 +24,11 @@ def expert_profile_update(*, profile: ExpertProfile, description: str, languages
     return profile
 
 
-@transaction.atomic
 def expert_photo_set(*, profile: ExpertProfile, data: bytes | None) -> ExpertProfile:
     """Store a new profile photo with its metadata stripped, encrypted under the expert's key; None removes it."""
-    old = profile.photo
-    if data is not None:
-        clean, content_type = image_clean(data=data, max_bytes=settings.PARLEY_MAX_PHOTO_BYTES)
-        profile.photo = file_store(scope=profile.crypto_scope(), data=clean, content_type=content_type)
-    else:
-        profile.photo = None
-    profile.save(update_fields=["photo", "updated_at"])
-    if old is not None:
-        file_delete(stored=old)
+    image_replace(
+        owner=profile, field="photo", scope=profile.crypto_scope(), data=data, max_bytes=settings.PARLEY_MAX_PHOTO_BYTES
+    )
     return profile
 
 

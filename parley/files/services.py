@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -58,6 +58,23 @@ def file_delete(*, stored: StoredFile) -> None:
     path = _path(stored)
     stored.delete()
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
+@transaction.atomic
+def image_replace(
+    *, owner: models.Model, field: str, scope: Scope, data: bytes | None, max_bytes: int, max_pixels: int = PHOTO_MAX_PIXELS
+) -> None:
+    """Point `owner.<field>` at a cleaned, encrypted copy of the image `data` (None clears it); the old file goes
+    after commit."""
+    old = getattr(owner, field)
+    new = None
+    if data is not None:
+        clean, content_type = image_clean(data=data, max_bytes=max_bytes, max_pixels=max_pixels)
+        new = file_store(scope=scope, data=clean, content_type=content_type)
+    setattr(owner, field, new)
+    owner.save(update_fields=[field, "updated_at"])
+    if old is not None:
+        file_delete(stored=old)
 
 
 def image_clean(*, data: bytes, max_bytes: int, max_pixels: int = PHOTO_MAX_PIXELS) -> tuple[bytes, str]:

@@ -1,11 +1,12 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from parley.core.exceptions import ApplicationError
-from parley.files.services import file_delete, file_store, image_clean
+from parley.files.services import image_replace
 from parley.tenants.models import Tenant
 
 SETTINGS_FIELDS = (
@@ -60,15 +61,14 @@ def tenant_settings_update(*, tenant: Tenant, **changes: Any) -> Tenant:
     return tenant
 
 
-@transaction.atomic
-def tenant_logo_set(*, tenant: Tenant, data: bytes | None, max_bytes: int) -> Tenant:
-    old = tenant.logo
-    if data is not None:
-        clean, content_type = image_clean(data=data, max_bytes=max_bytes, max_pixels=400)
-        tenant.logo = file_store(scope=tenant.crypto_scope(), data=clean, content_type=content_type)
-    else:
-        tenant.logo = None
-    tenant.save(update_fields=["logo", "updated_at"])
-    if old is not None:
-        file_delete(stored=old)
+def tenant_logo_set(*, tenant: Tenant, data: bytes | None) -> Tenant:
+    """Store a new logo (re-encoded, at most 400 px); None removes it."""
+    image_replace(
+        owner=tenant,
+        field="logo",
+        scope=tenant.crypto_scope(),
+        data=data,
+        max_bytes=settings.PARLEY_MAX_PHOTO_BYTES,
+        max_pixels=400,
+    )
     return tenant

@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -71,9 +70,9 @@ def settings_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
             try:
                 tenant_settings_update(tenant=tenant, **data)
                 if logo is not None:
-                    tenant_logo_set(tenant=tenant, data=logo.read(), max_bytes=settings.PARLEY_MAX_PHOTO_BYTES)
+                    tenant_logo_set(tenant=tenant, data=logo.read())
                 elif remove_logo:
-                    tenant_logo_set(tenant=tenant, data=None, max_bytes=0)
+                    tenant_logo_set(tenant=tenant, data=None)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
