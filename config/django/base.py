@@ -143,7 +143,8 @@ PARLEY_LOGIN_LOCK_MINUTES = env_int("PARLEY_LOGIN_LOCK_MINUTES", 15, minimum=1)
 PARLEY_INVITATION_DAYS = env_int("PARLEY_INVITATION_DAYS", 7, minimum=1, maximum=30)
 
 # Encryption at rest: key-encryption keys come from PARLEY_KEYS (JSON) or the file PARLEY_KEYS_FILE names.
-PARLEY_KEYS = env_secret("PARLEY_KEYS")
+# Not env_secret: PARLEY_KEYS_FILE names the key file itself, which the keyring reads (and rotate-keys rewrites).
+PARLEY_KEYS = env_str("PARLEY_KEYS", "")
 PARLEY_KEYS_FILE = env_str("PARLEY_KEYS_FILE", "")
 PARLEY_GENERATE_KEYS = False
 FILES_DIR = Path(env_str("PARLEY_FILES_DIR", str(DATA_DIR / "files"))).resolve()
@@ -160,7 +161,7 @@ def _mailers(smtp_url: str) -> dict:
     from urllib.parse import unquote, urlsplit
 
     if not smtp_url:
-        return {"default": {"BACKEND": "parley.notifications.backends.ConsoleOutboxBackend"}}
+        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
     parts = urlsplit(smtp_url)
     if not parts.hostname:
         raise ImproperlyConfigured("PARLEY_SMTP_URL must name a host, e.g. smtp://127.0.0.1:25.")

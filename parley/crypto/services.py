@@ -149,13 +149,6 @@ def data_keys_destroy(*, scope_type: str, scope_ids: list[uuid.UUID]) -> int:
     return count
 
 
-def data_keys_destroy_for_tenant(*, tenant_id: uuid.UUID) -> int:
-    ids = list(DataKey.objects.filter(tenant_id=tenant_id, destroyed_at__isnull=True).values_list("id", flat=True))
-    count = DataKey.objects.filter(id__in=ids).update(wrapped=b"", destroyed_at=timezone.now())
-    key_cache.evict(ids)
-    return count
-
-
 @dataclass
 class RotationProgress:
     done: int

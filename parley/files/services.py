@@ -22,7 +22,8 @@ PHOTO_MAX_PIXELS = 512
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
-def _path(stored: StoredFile) -> Path:
+def file_path(stored: StoredFile) -> Path:
+    """Where the encrypted blob lives; derived from ids only."""
     return Path(settings.FILES_DIR) / str(stored.tenant_id) / stored.id.hex
 
 
@@ -36,7 +37,7 @@ def file_store(*, scope: Scope, data: bytes, content_type: str) -> StoredFile:
     )
     key_id, key = data_key_for_scope(scope)
     blob = aead.seal(key_id=key_id, key=key, plaintext=data, aad=_aad(stored))
-    path = _path(stored)
+    path = file_path(stored)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -47,7 +48,7 @@ def file_store(*, scope: Scope, data: bytes, content_type: str) -> StoredFile:
 
 def file_read(*, stored: StoredFile) -> bytes:
     try:
-        blob = _path(stored).read_bytes()
+        blob = file_path(stored).read_bytes()
     except FileNotFoundError:
         raise NotFound(_("The file is gone.")) from None
     key = data_key_by_id(aead.key_id_of(blob), tenant_id=stored.tenant_id)
@@ -55,7 +56,7 @@ def file_read(*, stored: StoredFile) -> bytes:
 
 
 def file_delete(*, stored: StoredFile) -> None:
-    path = _path(stored)
+    path = file_path(stored)
     stored.delete()
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
 

@@ -68,6 +68,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "PARLEY_KEYS_FILE": str(keys),
         "PARLEY_DATA_DIR": str(tmp_path),
         "PARLEY_ALLOWED_HOSTS": "parley.example.com",
+        "PARLEY_SMTP_URL": "smtp+starttls://127.0.0.1:587",
     }
     result = _parley("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -78,6 +79,14 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     ("env", "message"),
     [
         ({"DJANGO_SETTINGS_MODULE": "config.django.production"}, "PARLEY_SECRET_KEY"),
+        (
+            {
+                "DJANGO_SETTINGS_MODULE": "config.django.production",
+                "PARLEY_SECRET_KEY": "k" * 60,
+                "PARLEY_KEYS_FILE": "/nonexistent",
+            },
+            "PARLEY_SMTP_URL must name the mail server",
+        ),
         ({"DATABASE_URL": "mysql://db/parley"}, "DATABASE_URL must start with"),
         ({"PARLEY_LOGIN_MAX_FAILURES": "many"}, "PARLEY_LOGIN_MAX_FAILURES must be a whole number"),
         ({"PARLEY_DEBUG": "perhaps"}, "PARLEY_DEBUG must be one of"),

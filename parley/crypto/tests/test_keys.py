@@ -98,3 +98,23 @@ def test_p07_the_generated_key_file_is_private(tmp_path, settings):
         assert get_keyring().active_version == 1
     finally:
         reset_keyring_cache()
+
+
+def test_p07_rotate_keys_with_a_key_file_from_the_environment_uses_the_new_version(tmp_path):
+    """PARLEY_KEYS_FILE is the key file's path, not a secret-file for PARLEY_KEYS: after --new-kek a fresh process
+    must see the new active version."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    keys = tmp_path / "keys.json"
+    keys.write_text(KeyRing(active_version=1, keks={1: b"\x01" * 32}, index_root=b"\x02" * 32).to_json())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env.update({"PARLEY_DATA_DIR": str(tmp_path), "PARLEY_KEYS_FILE": str(keys)})
+    parley = str(Path(sys.executable).parent / "parley")
+    subprocess.run([parley, "migrate", "--no-input"], env=env, check=True, capture_output=True, timeout=120)
+    result = subprocess.run([parley, "rotate-keys", "--new-kek"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert '"active_version": 2' in result.stdout
+    assert json.loads(keys.read_text())["active"] == 2

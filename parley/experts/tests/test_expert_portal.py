@@ -7,7 +7,7 @@ from PIL import Image
 from parley.core.testing import World, client_for
 from parley.experts.models import ExpertProfile
 from parley.files.models import StoredFile
-from parley.files.services import _path, file_read
+from parley.files.services import file_path, file_read
 
 
 def _jpeg_with_gps() -> bytes:
@@ -47,7 +47,7 @@ def test_p07_a_profile_photo_is_stripped_of_metadata_and_encrypted_at_rest(world
     response = client_for(world.acme_expert).post("/t/acme/expert/photo/", {"photo": upload})
     assert response.status_code == 302
     stored = StoredFile.objects.get(scope_id=world.acme_expert.id)
-    raw = _path(stored).read_bytes()
+    raw = file_path(stored).read_bytes()
     assert b"CanaryCameraMaker" not in raw
     assert b"\xff\xd8\xff" not in raw[:64]  # not a JPEG on disk: ciphertext
     clean = file_read(stored=stored)
@@ -83,7 +83,7 @@ def test_replacing_the_photo_deletes_the_old_file(world: World, django_capture_o
     first = StoredFile.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/t/acme/expert/photo/", {"photo": SimpleUploadedFile("b.jpg", _jpeg_with_gps())})
-    assert not _path(first).exists()
+    assert not file_path(first).exists()
     assert StoredFile.objects.count() == 1
 
 

@@ -68,12 +68,12 @@ def test_the_last_admin_cannot_be_deactivated_or_deleted(world: World):
 def test_p09_deleting_an_expert_irrevocably_deletes_all_their_data(world: World, django_capture_on_commit_callbacks):
     from parley.experts.services import expert_photo_set
     from parley.files.models import StoredFile
-    from parley.files.services import _path
+    from parley.files.services import file_path
 
     profile = ExpertProfile.objects.get(user=world.acme_expert)
     expert_photo_set(profile=ExpertProfile.objects.get(pk=profile.pk), data=_jpeg())
     photo = StoredFile.objects.get(scope_id=world.acme_expert.id)
-    photo_path = _path(photo)
+    photo_path = file_path(photo)
     assert photo_path.exists()
     Client().post("/t/acme/login/", {"email": "eve@acme.test", "password": PASSWORD})
 
