@@ -11,6 +11,7 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("brand.css", tenant_views.brand_css_view, name="tenant_brand_css"),
     path("admin/", include("parley.tenants.urls")),
     path("expert/", include("parley.experts.urls")),
+    path("", include("parley.interactions.urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("t/<str:slug>/", include(tenant_patterns)),
+    path("", include("parley.widget.urls")),
 ]
 
 handler400 = "parley.portals.errors.bad_request"

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "parley.experts",
     "parley.notifications",
     "parley.portals",
+    "parley.interactions",
+    "parley.realtime",
+    "parley.widget",
 ]
 
 MIDDLEWARE = [

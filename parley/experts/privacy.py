@@ -1,4 +1,4 @@
-from parley.experts.models import ExpertProfile
+from parley.experts.models import ExpertProfile, Topic
 from parley.privacy.registry import CONTRACT, PersonalField, Retention, Storage, declare
 
 _shown = "Shown to end customers choosing an expert"
@@ -9,4 +9,9 @@ declare(
         "languages": PersonalField("profile", _shown, CONTRACT, Retention.ACCOUNT),
         "photo": PersonalField("profile photo", _shown, CONTRACT, Retention.ACCOUNT, Storage.ENCRYPTED_FILE),
     },
+    not_personal={
+        "page_include": "Website path patterns set by the tenant's admin.",
+        "page_exclude": "Website path patterns set by the tenant's admin.",
+    },
 )
+declare(Topic, not_personal={"name": "A subject or team name set by the tenant's admin."})

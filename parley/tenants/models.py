@@ -22,6 +22,10 @@ def readable_text_colour(background: str) -> str:
     return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
 
 
+def default_document_types() -> list[str]:
+    return ["pdf", "image"]
+
+
 MAX_RETENTION_MONTHS = 12  # P06: end-customer data is deleted after 12 months at the latest
 
 
@@ -48,6 +52,20 @@ class Tenant(BaseModel):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_MONTHS)],
     )
     require_two_factor = models.BooleanField(_("require two-factor authentication"), default=False)
+    # The end-customer web app (issue 3).
+    website_origins = models.TextField(
+        _("websites that embed Parley"), blank=True, help_text=_("One origin per line, e.g. https://www.example.com")
+    )
+    privacy_notice_url = models.URLField(_("address of your privacy notice"), blank=True)
+    proactive_delay_seconds = models.PositiveSmallIntegerField(
+        _("invite visitors after (seconds)"), null=True, blank=True, validators=[MinValueValidator(3), MaxValueValidator(600)]
+    )
+    proactive_text = models.CharField(_("invitation text"), max_length=200, blank=True)
+    proactive_pages = models.TextField(_("invite on these pages"), blank=True, help_text=_("One path pattern per line, e.g. /loans/*"))
+    document_max_mb = models.PositiveSmallIntegerField(
+        _("largest document (MB)"), default=20, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    document_types = models.JSONField(_("document types customers and experts may send"), default=default_document_types)
 
     class Meta(BaseModel.Meta):
         constraints = [
@@ -62,6 +80,9 @@ class Tenant(BaseModel):
 
     def crypto_scope(self) -> Scope:
         return Scope(tenant_id=self.id, scope_type="tenant", scope_id=self.id)
+
+    def website_origin_list(self) -> list[str]:
+        return [line.strip().rstrip("/") for line in self.website_origins.splitlines() if line.strip()]
 
 
 class Membership(BaseModel):

@@ -9,7 +9,10 @@ declare(
         ),
         "dpo_contact": PersonalField("contact", "Naming the data-protection officer (P31)", CONTRACT, Retention.TENANT),
     },
-    not_personal={"name": "The organisation's (company's) name."},
+    not_personal={
+        "name": "The organisation's (company's) name.",
+        "proactive_text": "An invitation text written by the tenant for its website.",
+    },
     note="Slug, branding and feature switches describe a company, not a person.",
 )
 declare(Membership, note="Links an account to its role; no personal data beyond the account id.")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InteractionsConfig(AppConfig):
+    name = "parley.interactions"
+    label = "interactions"
