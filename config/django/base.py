@@ -144,6 +144,10 @@ LOGIN_URL = "home"
 PARLEY_LOGIN_MAX_FAILURES = env_int("PARLEY_LOGIN_MAX_FAILURES", 5, minimum=1)
 PARLEY_LOGIN_LOCK_MINUTES = env_int("PARLEY_LOGIN_LOCK_MINUTES", 15, minimum=1)
 PARLEY_INVITATION_DAYS = env_int("PARLEY_INVITATION_DAYS", 7, minimum=1, maximum=30)
+# Anonymous endpoints (the web app's API and sockets) are rate-limited; switch off only for load tests.
+PARLEY_RATE_LIMITS = env_bool("PARLEY_RATE_LIMITS", True)
+# An expert counts as online while a portal socket of theirs sent a heartbeat within this many seconds.
+PARLEY_PRESENCE_TIMEOUT = env_int("PARLEY_PRESENCE_TIMEOUT", 60, minimum=10, maximum=600)
 
 # Encryption at rest: key-encryption keys come from PARLEY_KEYS (JSON) or the file PARLEY_KEYS_FILE names.
 # Not env_secret: PARLEY_KEYS_FILE names the key file itself, which the keyring reads (and rotate-keys rewrites).

@@ -184,13 +184,16 @@ def user_erase(*, actor: User, user: User) -> None:
     """Delete an expert or administrator irrevocably (P09): login data, photo, description, sessions, second factor.
 
     Rows are deleted and the person's data key is destroyed in the same transaction, so copies in backups can no
-    longer be decrypted. Later domains (availabilities, interactions) hook in here."""
+    longer be decrypted. The conversations the person holds as expert go too (transfer them first to keep them)."""
+    from parley.interactions.services import interactions_delete_for_expert
+
     if user.tenant_id != actor.tenant_id:
         raise NotFound(_("No such account."))
     _guard_last_admin(user=user)
     profile = ExpertProfile.objects.filter(user=user).select_related("photo").first()
     if profile is not None and profile.photo is not None:
         file_delete(stored=profile.photo)
+    interactions_delete_for_expert(user=user)
     sessions_end_for_user(user.id)
     Invitation.objects.filter(invited_by=user).update(invited_by=None)
     user_id = user.id

@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import NinjaAPI
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parley.core.exceptions import ApplicationError
 
@@ -21,6 +21,11 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     return api.create_response(request, {"message": gettext("Invalid input."), "extra": {"errors": exc.errors}}, status=422)
 
 
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"message": gettext("Sign-in or a valid token is required."), "extra": {}}, status=401)
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"message": str(exc), "extra": {}}, status=exc.status_code)
@@ -28,8 +33,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _routers() -> None:
     from parley.experts.apis import router as experts_router
+    from parley.interactions.apis import router as widget_router
 
     api.add_router("/", experts_router)
+    api.add_router("/", widget_router)
 
 
 _routers()

@@ -15,6 +15,7 @@ def housekeeping_run() -> dict[str, int]:
     from parley.accounts.services import invitations_prune
     from parley.accounts.throttle import throttles_prune
     from parley.notifications.services import mails_retry_unsent, outbox_prune
+    from parley.realtime.services import presences_prune
 
     done = {
         "sessions": PortalSession.objects.filter(expire_date__lt=timezone.now()).delete()[0],
@@ -22,6 +23,7 @@ def housekeeping_run() -> dict[str, int]:
         "invitations": invitations_prune(),
         "mails_retried": mails_retry_unsent(),
         "mails_pruned": outbox_prune(),
+        "presences": presences_prune(),
         "task_results": DBTaskResult.objects.filter(finished_at__lt=timezone.now() - timedelta(days=7)).delete()[0],
     }
     logger.info("housekeeping: %s", done)

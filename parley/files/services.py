@@ -78,8 +78,9 @@ def image_replace(
         file_delete(stored=old)
 
 
-def image_clean(*, data: bytes, max_bytes: int, max_pixels: int = PHOTO_MAX_PIXELS) -> tuple[bytes, str]:
-    """Re-encode an uploaded image: drops EXIF, GPS, XMP and every other metadata block; bounds its size."""
+def image_clean(*, data: bytes, max_bytes: int, max_pixels: int = PHOTO_MAX_PIXELS, keep_png: bool = False) -> tuple[bytes, str]:
+    """Re-encode an uploaded image: drops EXIF, GPS, XMP and every other metadata block; bounds its size.
+    `keep_png`: lossless sources (PNG, GIF, WebP) stay PNG, so a screenshot of a document stays legible."""
     if len(data) > max_bytes:
         raise ApplicationError(_("The image is too large (at most %(mb)s MB).") % {"mb": max_bytes // (1024 * 1024)})
     try:
@@ -89,6 +90,7 @@ def image_clean(*, data: bytes, max_bytes: int, max_pixels: int = PHOTO_MAX_PIXE
             if probe.width * probe.height > 40_000_000:
                 raise ApplicationError(_("The image has too many pixels."))
             probe.load()
+            lossless = keep_png and probe.format in ("PNG", "GIF", "WEBP")
             image = probe.convert("RGBA" if probe.mode in ("RGBA", "LA", "P") else "RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
         raise ApplicationError(_("The file is not an image Parley can read.")) from None
@@ -97,7 +99,7 @@ def image_clean(*, data: bytes, max_bytes: int, max_pixels: int = PHOTO_MAX_PIXE
     clean = Image.new(image.mode, image.size)
     clean.paste(image)
     out = io.BytesIO()
-    if clean.mode == "RGBA":
+    if clean.mode == "RGBA" or lossless:
         clean.save(out, format="PNG", optimize=True)
         return out.getvalue(), "image/png"
     clean.save(out, format="JPEG", quality=88)

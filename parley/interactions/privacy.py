@@ -30,9 +30,17 @@ declare(
 )
 declare(
     VisitorAccess,
-    {"token_hash": PersonalField("access token", "Letting the customer return without an account (P16)", CONTRACT, _svc, Storage.PSEUDONYMOUS)},
+    {
+        "token_hash": PersonalField(
+            "access token", "Letting the customer return without an account (P16)", CONTRACT, _svc, Storage.PSEUDONYMOUS
+        )
+    },
 )
 declare(
     SearchToken,
-    {"token": PersonalField("search index", "Finding a conversation by the customer's name or e-mail", CONTRACT, _svc, Storage.KEYED_HASH)},
+    {
+        "token": PersonalField(
+            "search index", "Finding a conversation by the customer's name or e-mail", CONTRACT, _svc, Storage.KEYED_HASH
+        )
+    },
 )

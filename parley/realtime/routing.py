@@ -1,10 +1,17 @@
-"""WebSocket routes. Portal sockets are origin-checked and cookie-authenticated; widget sockets (issue 3) will use
-a per-tenant origin allowlist and a widget token instead of cookies."""
+"""WebSocket routes, origin-checked against ALLOWED_HOSTS. The widget's socket is opened by Parley's own page in the
+iframe, so its origin is Parley's too; visitors authenticate with their token in the first frame, portal members
+with the session cookie."""
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
+from django.urls import path
 
-portal_routes: list = []
+from parley.interactions.consumers import PortalConsumer, WidgetConsumer
 
-websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(portal_routes)))
+routes = [
+    path("ws/widget/<str:slug>/", WidgetConsumer.as_asgi()),
+    path("ws/t/<str:slug>/inbox/", PortalConsumer.as_asgi()),
+]
+
+websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(routes)))

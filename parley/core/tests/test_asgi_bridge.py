@@ -430,8 +430,8 @@ def test_it_completes_the_lifespan_protocol():
 
 
 def test_it_serves_through_the_asgi_application_of_config_asgi():
-    from config.asgi import application, http
+    from config.asgi import http, router
 
     assert isinstance(http, WSGIBridge)
-    assert application.application_mapping["http"] is http
-    assert application.application_mapping["lifespan"] is http
+    assert router.application_mapping["http"] is http
+    assert router.application_mapping["lifespan"] is http

@@ -17,6 +17,8 @@ from parley.crypto.fields import EncryptedField
 from parley.experts.models import ExpertProfile
 from parley.experts.services import expert_photo_set, expert_profile_update
 from parley.files.services import file_read
+from parley.interactions.services import document_post, interaction_start
+from parley.interactions.models import Message
 from parley.notifications.models import OutboxMail
 from parley.tenants.services import tenant_create
 
@@ -67,6 +69,14 @@ def _write_canaries() -> dict[str, bytes]:
     device = totp_device_start(user=expert)
     photo = ExpertProfile.objects.get(pk=profile.pk).photo
     assert photo is not None
+    tenant.document_types = ["pdf", "image", "text"]
+    tenant.save(update_fields=["document_types"])
+    interaction, _token, _first = interaction_start(
+        tenant=tenant, expert_profile_id=profile.id, name=f"Customer {CANARY}", email=f"c.{CANARY.lower()}@x.test", body=f"Hello {CANARY}"
+    )
+    document_post(
+        interaction=interaction, sender="customer", filename=f"{CANARY}.txt", data=f"statement {CANARY}\n".encode()
+    )
     return {"totp": device.secret.encode(), "photo": file_read(stored=photo)[:200]}
 
 
@@ -88,6 +98,10 @@ WRITTEN = {
     "notifications.OutboxMail.recipient",
     "notifications.OutboxMail.subject",
     "notifications.OutboxMail.body",
+    "interactions.Interaction.customer_name",
+    "interactions.Interaction.customer_email",
+    "interactions.Message.body",
+    "interactions.Document.filename",
 }
 
 
@@ -118,6 +132,7 @@ def test_p07_no_canary_in_the_database_files_or_uploads():
     extra = _write_canaries()
     assert OutboxMail.objects.exists() and Invitation.objects.exists() and TOTPDevice.objects.exists()
     assert User.objects.filter(tenant__slug="canary").count() == 2
+    assert Message.objects.filter(document__isnull=False).exists()
     needles = _needles(extra)
     assert _scan_files(Path(settings.FILES_DIR), needles) >= 1
     if connection.vendor == "sqlite":

@@ -22,6 +22,7 @@ async def test_the_configured_channel_layer_delivers_a_group_message():
 
 
 @pytest.mark.asyncio
+@pytest.mark.django_db  # Channels' denier closes old DB connections, which touches the test database
 async def test_portal_websockets_refuse_a_foreign_origin():
     from channels.testing.websocket import WebsocketCommunicator
 
