@@ -31,7 +31,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 Response = tuple[int, list[tuple[bytes, bytes]], bytes]
 
-MAX_BODY = 32 * 1024 * 1024
+MAX_BODY = 60 * 1024 * 1024  # a 50 MB document (the largest a tenant may allow) plus multipart overhead
 FRESH_REQUESTS = 1  # requests running Django at once while none of them has run for STALL_SECONDS (_Workers)
 STALL_SECONDS = 0.02
 

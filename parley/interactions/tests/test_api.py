@@ -150,3 +150,30 @@ def test_the_widget_endpoints_are_in_the_openapi_schema(world):
     paths = Client().get("/api/v1/openapi.json").json()["paths"]
     for path in ("/api/v1/widget/{slug}/config", "/api/v1/widget/{slug}/conversations", "/api/v1/widget/{slug}/conversation"):
         assert path in paths
+
+
+def test_an_expert_shows_online_only_while_a_portal_connection_sends_heartbeats(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parley.realtime.models import Presence
+    from parley.realtime.services import presence_join
+
+    profile = ExpertProfile.objects.get(user=world.acme_expert)
+    profile.status = ExpertProfile.Status.ONLINE
+    profile.save()
+
+    def online():
+        return Client().get(f"{API}/acme/config").json()["experts"][0]["online"]
+
+    assert online() is False  # "online" switched on, but no portal open
+    presence_join(channel_name="portal.1", tenant_id=world.acme.id, user_id=world.acme_expert.id)
+    assert online() is True
+    stale = timezone.now() - timedelta(seconds=settings.PARLEY_PRESENCE_TIMEOUT + 1)
+    Presence.objects.update(seen_at=stale)  # the process died without a disconnect: within a minute, offline
+    assert online() is False
+    profile.status = ExpertProfile.Status.OFFLINE
+    profile.save()
+    presence_join(channel_name="portal.1", tenant_id=world.acme.id, user_id=world.acme_expert.id)
+    assert online() is False  # connected but set to offline
