@@ -39,7 +39,7 @@ class VisitorToken(HttpBearer):
 def _visitor(request: HttpRequest, slug: str) -> tuple[Tenant, Interaction]:
     tenant = tenant_get_by_slug(slug=slug)
     rate_limit(scope="widget-visitor", key=client_address(request), limit=240, window=60)
-    return tenant, access_visitor_interaction(tenant=tenant, token=str(request.auth))
+    return tenant, access_visitor_interaction(tenant=tenant, token=str(getattr(request, "auth", "")))
 
 
 class Error(Schema):

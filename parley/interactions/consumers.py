@@ -56,7 +56,11 @@ def visitor_hello(*, slug: str, token: Any, channel_name: str) -> tuple[uuid.UUI
 
 def visitor_ready(*, interaction_id: uuid.UUID, after: int) -> list[dict[str, Any]]:
     interaction = Interaction.objects.select_related("expert", "tenant").get(id=interaction_id)
-    return [{"type": "ready", "conversation": conversation_dict(interaction)}, *_backlog(interaction, after)]
+    return [_ready(interaction), *_backlog(interaction, after)]
+
+
+def _ready(interaction: Interaction) -> dict[str, Any]:
+    return {"type": "ready", "interaction_id": str(interaction.id), "conversation": conversation_dict(interaction)}
 
 
 def _interaction(interaction_id: uuid.UUID) -> Interaction:
@@ -96,7 +100,7 @@ def portal_hello(*, user: Any, slug: str, channel_name: str) -> tuple[uuid.UUID,
 
 def portal_open(*, user: Any, interaction_id: uuid.UUID, after: int) -> list[dict[str, Any]]:
     interaction = access_interaction(actor=user, interaction_id=interaction_id)
-    return [{"type": "ready", "conversation": conversation_dict(interaction)}, *_backlog(interaction, after)]
+    return [_ready(interaction), *_backlog(interaction, after)]
 
 
 def portal_message(*, user: Any, interaction_id: uuid.UUID, body: Any) -> None:
@@ -132,6 +136,9 @@ class ConversationConsumer(JsonConsumer):
             await self.on_deleted(event["frame"].get("interaction_id"))
 
     async def on_deleted(self, interaction_id: str | None) -> None:
+        pass
+
+    async def ix_revoke(self, event: dict[str, Any]) -> None:
         pass
 
     async def typing(self, interaction_id: uuid.UUID) -> None:
@@ -226,6 +233,7 @@ class PortalConsumer(ConversationConsumer):
             await self.close(4403)
             return
         tenant_id, role = member
+        self.role = role
         self.groups.append(events.user_group(tenant_id, self.user.id))
         if role == Membership.Role.ADMIN:
             self.groups.append(events.admins_group(tenant_id))
@@ -237,6 +245,15 @@ class PortalConsumer(ConversationConsumer):
         for interaction_id in self.open:
             await self.channel_layer.group_discard(events.conversation_group(interaction_id), self.channel_name)
         await super().websocket_disconnect(message)
+
+    async def ix_revoke(self, event: dict[str, Any]) -> None:
+        """Transferred away from this expert: stop following it (admins keep seeing everything)."""
+        key = _uuid(event.get("interaction_id"))
+        if self.role == Membership.Role.ADMIN or str(self.user.id) != event.get("user_id") or key not in self.open:
+            return
+        self.open.discard(key)
+        await self.channel_layer.group_discard(events.conversation_group(key), self.channel_name)
+        await self.send_json({"type": "access_lost", "interaction_id": str(key)})
 
     async def inbox_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["frame"])

@@ -22,6 +22,8 @@ OFFICE_TYPES = {
     "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
 }
+
+
 class UnsupportedType(ApplicationError):
     status = 415
 

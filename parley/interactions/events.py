@@ -72,3 +72,9 @@ def inbox_removed(interaction: Interaction, user_id: uuid.UUID) -> None:
         user_group(interaction.tenant_id, user_id),
         {"type": "inbox.event", "frame": {"type": "inbox_removed", "id": str(interaction.id)}},
     )
+
+
+def access_revoked(interaction: Interaction, user_id: uuid.UUID) -> None:
+    """After a transfer the previous expert's open sockets must stop receiving this conversation."""
+    event = {"type": "ix.revoke", "user_id": str(user_id), "interaction_id": str(interaction.id)}
+    publish_after_commit(conversation_group(interaction.id), event)

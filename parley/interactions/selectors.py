@@ -152,7 +152,7 @@ def expert_transfer_choices(*, interaction: Interaction) -> QuerySet[User]:
     """Active experts of the interaction's tenant other than the one it is with."""
     return (
         User.objects.filter(tenant_id=interaction.tenant_id, is_active=True, membership__role=Membership.Role.EXPERT)
-        .exclude(id=interaction.expert_id)
+        .exclude(id__in=[interaction.expert_id] if interaction.expert_id else [])
         .order_by("created_at")
     )
 
@@ -191,9 +191,9 @@ def _photo_url(profile: ExpertProfile | None) -> str | None:
 
 def conversation_dict(interaction: Interaction) -> dict[str, Any]:
     expert = None
-    if interaction.expert_id:
-        user = interaction.expert
-        profile = ExpertProfile.objects.filter(user_id=interaction.expert_id).select_related("tenant").first()
+    user = interaction.expert if interaction.expert_id else None
+    if user is not None:
+        profile = ExpertProfile.objects.filter(user_id=user.id).select_related("tenant").first()
         online = bool(profile and profile.status == ExpertProfile.Status.ONLINE and users_connected(user_ids=[user.id]))
         expert = {
             "id": str(profile.id) if profile else None,

@@ -278,6 +278,7 @@ def interaction_transfer(*, actor: User, interaction: Interaction, expert_id: uu
     interaction.save(update_fields=["expert", "expert_notified_at", "updated_at"])
     if previous:
         events.inbox_removed(interaction, previous)
+        events.access_revoked(interaction, previous)
     events.conversation(interaction)
     events.inbox(interaction, unread_count(interaction=interaction))
     if unread_count(interaction=interaction):

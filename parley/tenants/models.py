@@ -61,7 +61,9 @@ class Tenant(BaseModel):
         _("invite visitors after (seconds)"), null=True, blank=True, validators=[MinValueValidator(3), MaxValueValidator(600)]
     )
     proactive_text = models.CharField(_("invitation text"), max_length=200, blank=True)
-    proactive_pages = models.TextField(_("invite on these pages"), blank=True, help_text=_("One path pattern per line, e.g. /loans/*"))
+    proactive_pages = models.TextField(
+        _("invite on these pages"), blank=True, help_text=_("One path pattern per line, e.g. /loans/*")
+    )
     document_max_mb = models.PositiveSmallIntegerField(
         _("largest document (MB)"), default=20, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )

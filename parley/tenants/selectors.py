@@ -1,5 +1,6 @@
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from parley.core.exceptions import NotFound, PermissionDenied
@@ -35,3 +36,13 @@ def access_tenant(*, actor: "User | AnonymousUser", slug: str, role: str | None 
     if role is not None and membership.role != role:
         raise PermissionDenied(_("Your role does not allow this."))
     return actor.tenant
+
+
+def embed_script_url(*, tenant: Tenant) -> str:
+    """The absolute address of the loader a tenant's website includes."""
+    return f"{settings.PARLEY_BASE_URL}/embed/{tenant.slug}.js"
+
+
+def embed_snippet(*, tenant: Tenant) -> str:
+    """The one line a tenant pastes into its website's pages."""
+    return f'<script src="{embed_script_url(tenant=tenant)}" async></script>'

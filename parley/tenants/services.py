@@ -1,13 +1,20 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from parley.core.exceptions import ApplicationError
+from parley.core.exceptions import ApplicationError, NotFound
+from parley.experts.pages import clean_path_patterns
 from parley.files.services import image_replace
+from parley.tenants.document_types import DOCUMENT_TYPES
 from parley.tenants.models import Tenant
+from parley.tenants.origins import clean_origins
+
+if TYPE_CHECKING:
+    from parley.accounts.models import User
 
 SETTINGS_FIELDS = (
     "name",
@@ -71,4 +78,60 @@ def tenant_logo_set(*, tenant: Tenant, data: bytes | None) -> Tenant:
         max_bytes=settings.PARLEY_MAX_PHOTO_BYTES,
         max_pixels=400,
     )
+    return tenant
+
+
+WIDGET_FIELDS = (
+    "website_origins",
+    "privacy_notice_url",
+    "proactive_delay_seconds",
+    "proactive_text",
+    "proactive_pages",
+    "document_max_mb",
+    "document_types",
+)
+
+
+@transaction.atomic
+def tenant_widget_update(
+    *,
+    actor: "User",
+    tenant: Tenant,
+    website_origins: str,
+    privacy_notice_url: str,
+    proactive_delay_seconds: int | None,
+    proactive_text: str,
+    proactive_pages: str,
+    document_max_mb: int,
+    document_types: list[str],
+) -> Tenant:
+    """Change how the tenant's website embeds Parley: allowed origins, privacy notice, proactive invitation and
+    documents. Origins and page patterns are normalised; nothing is saved unless every value is valid."""
+    if actor.tenant_id != tenant.id:
+        raise NotFound(_("No such organisation."))
+    unknown = [key for key in document_types if key not in DOCUMENT_TYPES]
+    if unknown:
+        raise ApplicationError(_("Unknown document types: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    if not document_types:
+        raise ApplicationError(_("Choose at least one document type."))
+    if proactive_delay_seconds is not None and not proactive_text.strip():
+        raise ApplicationError(_("Write the invitation text, or leave the delay empty to invite nobody."))
+    try:
+        tenant.website_origins = clean_origins(website_origins)
+        tenant.proactive_pages = clean_path_patterns(proactive_pages)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages)) from None
+    privacy_notice_url = privacy_notice_url.strip()
+    if privacy_notice_url:
+        try:
+            URLValidator(schemes=["http", "https"])(privacy_notice_url)
+        except ValidationError:
+            raise ApplicationError(_("Enter the privacy notice's web address, starting with https://")) from None
+    tenant.privacy_notice_url = privacy_notice_url
+    tenant.proactive_delay_seconds = proactive_delay_seconds
+    tenant.proactive_text = proactive_text.strip()
+    tenant.document_max_mb = document_max_mb
+    tenant.document_types = [key for key in DOCUMENT_TYPES if key in document_types]
+    _validate(tenant)
+    tenant.save(update_fields=[*WIDGET_FIELDS, "updated_at"])
     return tenant

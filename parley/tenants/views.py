@@ -13,13 +13,31 @@ from parley.accounts import services as account_services
 from parley.accounts.models import Invitation, User
 from parley.accounts.selectors import access_invitation
 from parley.core.exceptions import ApplicationError, NotFound
-from parley.experts.selectors import access_member, member_list
+from parley.experts import services as expert_services
+from parley.experts.forms import ExpertWidgetForm, TopicForm
+from parley.experts.models import ExpertProfile, Topic
+from parley.experts.selectors import (
+    access_member,
+    access_member_expert_profile,
+    access_topic,
+    member_list,
+    topic_list,
+    topic_list_with_counts,
+    topic_next_position,
+)
 from parley.files.services import file_read
 from parley.portals.decorators import portal_view
 from parley.portals.types import PortalRequest
-from parley.tenants.forms import InviteForm, TenantSettingsForm
+from parley.tenants.forms import WIDGET_FORMS, InviteForm, TenantSettingsForm
 from parley.tenants.models import Tenant, readable_text_colour
-from parley.tenants.services import SETTINGS_FIELDS, tenant_logo_set, tenant_settings_update
+from parley.tenants.selectors import embed_snippet
+from parley.tenants.services import (
+    SETTINGS_FIELDS,
+    WIDGET_FIELDS,
+    tenant_logo_set,
+    tenant_settings_update,
+    tenant_widget_update,
+)
 
 ADMIN = "admin"
 
@@ -162,3 +180,125 @@ def invitation_revoke_view(request: PortalRequest, tenant: Tenant, invitation_id
     account_services.invitation_revoke(actor=request.user, invitation=invitation)
     messages.success(request, _("The invitation was withdrawn."))
     return redirect("portal_admin:members", slug=tenant.slug)
+
+
+@portal_view(role=ADMIN)
+@require_http_methods(["GET", "POST"])
+def widget_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
+    """The embed snippet for the tenant's website and how the widget behaves there."""
+    initial = {field: getattr(tenant, field) for field in WIDGET_FIELDS}
+    widget_forms = [form_class(request.POST or None, initial=initial) for form_class in WIDGET_FORMS]
+    website_form, invitation_form, documents_form = widget_forms
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if all([form.is_valid() for form in widget_forms]):  # a list: every form gets its errors
+            data = {name: value for form in widget_forms for name, value in form.cleaned_data.items()}
+            try:
+                tenant_widget_update(actor=request.user, tenant=tenant, **data)
+            except ApplicationError as exc:
+                website_form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The website settings were saved."))
+                return redirect("portal_admin:widget", slug=tenant.slug)
+            tenant.refresh_from_db()
+    context = {
+        "tenant": tenant,
+        "website_form": website_form,
+        "invitation_form": invitation_form,
+        "documents_form": documents_form,
+        "snippet": embed_snippet(tenant=tenant),
+    }
+    return render(request, "portal_admin/widget.html", context, status=status)
+
+
+@portal_view(role=ADMIN)
+@require_http_methods(["GET", "POST"])
+def topics_view(request: PortalRequest, tenant: Tenant) -> HttpResponse:
+    """The tenant's topics, and a form to add one."""
+    form = TopicForm(request.POST or None, initial={"position": topic_next_position(tenant=tenant)})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                topic = expert_services.topic_create(actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error("name", exc.message)
+            else:
+                messages.success(request, _("The topic “%(name)s” was added.") % {"name": topic.name})
+                return redirect("portal_admin:topics", slug=tenant.slug)
+    context = {"tenant": tenant, "form": form, "topics": topic_list_with_counts(tenant=tenant)}
+    return render(request, "portal_admin/topics.html", context, status=status)
+
+
+def _topic(request: PortalRequest, topic_id: uuid.UUID) -> Topic:
+    try:
+        return access_topic(actor=request.user, topic_id=topic_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@portal_view(role=ADMIN)
+@require_http_methods(["GET", "POST"])
+def topic_edit_view(request: PortalRequest, tenant: Tenant, topic_id: uuid.UUID) -> HttpResponse:
+    topic = _topic(request, topic_id)
+    form = TopicForm(request.POST or None, initial={"name": topic.name, "position": topic.position})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                expert_services.topic_update(actor=request.user, topic=topic, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error("name", exc.message)
+            else:
+                messages.success(request, _("The topic was saved."))
+                return redirect("portal_admin:topics", slug=tenant.slug)
+            topic.refresh_from_db()
+    return render(request, "portal_admin/topic_edit.html", {"tenant": tenant, "topic": topic, "form": form}, status=status)
+
+
+@portal_view(role=ADMIN)
+@require_POST
+def topic_delete_view(request: PortalRequest, tenant: Tenant, topic_id: uuid.UUID) -> HttpResponse:
+    topic = _topic(request, topic_id)
+    name = topic.name
+    expert_services.topic_delete(actor=request.user, topic=topic)
+    messages.success(request, _("The topic “%(name)s” was deleted.") % {"name": name})
+    return redirect("portal_admin:topics", slug=tenant.slug)
+
+
+def _expert_profile(request: PortalRequest, user_id: uuid.UUID) -> ExpertProfile:
+    try:
+        return access_member_expert_profile(actor=request.user, user_id=user_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@portal_view(role=ADMIN)
+@require_http_methods(["GET", "POST"])
+def expert_widget_view(request: PortalRequest, tenant: Tenant, user_id: uuid.UUID) -> HttpResponse:
+    """Which topics an expert serves and on which pages of the website they are offered."""
+    profile = _expert_profile(request, user_id)
+    initial = {"topics": list(profile.topics.all()), "page_include": profile.page_include, "page_exclude": profile.page_exclude}
+    form = ExpertWidgetForm(request.POST or None, initial=initial, tenant=tenant)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                expert_services.expert_widget_update(actor=request.user, profile=profile, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The settings of %(name)s were saved.") % {"name": profile.user.name})
+                return redirect("portal_admin:members", slug=tenant.slug)
+    context = {
+        "tenant": tenant,
+        "profile": profile,
+        "member": profile.user,
+        "form": form,
+        "has_topics": topic_list(tenant=tenant).exists(),
+    }
+    return render(request, "portal_admin/expert_widget.html", context, status=status)

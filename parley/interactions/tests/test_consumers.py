@@ -206,3 +206,21 @@ async def test_deleting_a_conversation_tells_and_closes_the_visitor_socket(world
     assert (await visitor.receive_json_from(timeout=3))["type"] == "deleted"
     assert (await visitor.receive_output(timeout=3))["type"] == "websocket.close"
     await asyncio.sleep(0)
+
+
+async def test_after_a_transfer_the_previous_experts_socket_stops_receiving_the_conversation(world, conversation):
+    interaction, _token = conversation
+    colleague = await sync_to_async(user_create)(
+        tenant=world.acme, name="Carl Colleague", email="carl@acme.test", password="x-Passw0rd-long-1", role="expert"
+    )
+    expert = await _portal(world.acme_expert, "acme")
+    assert (await expert.connect())[0]
+    await expert.send_json_to({"type": "open", "interaction_id": str(interaction.id), "after": 1})
+    assert (await expert.receive_json_from(timeout=3))["interaction_id"] == str(interaction.id)
+    await sync_to_async(services.interaction_transfer)(actor=world.acme_admin, interaction=interaction, expert_id=colleague.id)
+    assert (await _until(expert, "access_lost"))["interaction_id"] == str(interaction.id)
+    await sync_to_async(services.message_post)(interaction=interaction, sender="customer", body="For the new expert only")
+    while not await expert.receive_nothing(timeout=0.3):
+        frame = await expert.receive_json_from(timeout=1)
+        assert frame["type"] not in ("message", "typing", "receipt"), frame
+    await expert.disconnect()

@@ -16,6 +16,10 @@ ADMIN_ROUTES = [
     ("portal_admin:settings", "get"),
     ("portal_admin:members", "get"),
     ("portal_admin:outbox", "get"),
+    ("portal_admin:widget", "get"),
+    ("portal_admin:widget", "post"),
+    ("portal_admin:topics", "get"),
+    ("portal_admin:topics", "post"),
 ]
 EXPERT_ROUTES = [
     ("portal_expert:profile", "get"),
@@ -25,11 +29,14 @@ EXPERT_ROUTES = [
 MEMBER_ROUTES = [  # any signed-in member of the tenant
     ("accounts:account", "get"),
     ("accounts:two_factor_setup", "get"),
+    ("interactions:inbox", "get"),
 ]
 OBJECT_ROUTES = [  # admin routes on another account
     ("portal_admin:member_active", "post"),
     ("portal_admin:member_delete", "get"),
     ("portal_admin:member_delete", "post"),
+    ("portal_admin:expert_widget", "get"),
+    ("portal_admin:expert_widget", "post"),
 ]
 PUBLIC_ROUTES = {
     "home",
@@ -45,6 +52,18 @@ PUBLIC_ROUTES = {
     "tenant_brand_css",  # public branding, see test_the_brand_colours_keep_text_readable
 }
 OTHER_COVERED = {"portal_admin:invitation_revoke", "portal_expert:photo_file"}  # covered by their own tests
+# Topic routes: see parley/tenants/tests/test_topics.py (another tenant's topic is 404, an expert gets 403).
+OTHER_COVERED |= {"portal_admin:topic_edit", "portal_admin:topic_delete"}
+# Conversation routes: see parley/interactions/tests/test_views.py (another tenant and a colleague get 404).
+OTHER_COVERED |= {
+    "interactions:conversation",
+    "interactions:reply",
+    "interactions:upload",
+    "interactions:transfer",
+    "interactions:status",
+    "interactions:delete",
+    "interactions:document",
+}
 
 
 def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
