@@ -230,6 +230,9 @@ class PortalConsumer(ConversationConsumer):
         self.open: set[uuid.UUID] = set()
         member = await database_sync_to_async(portal_hello)(user=self.user, slug=slug, channel_name=self.channel_name)
         if member is None:
+            # Accept, then close with a reason: a refused handshake is a console error on every portal page, and
+            # the page's script stops retrying on 4403.
+            await self.accept()
             await self.close(4403)
             return
         tenant_id, role = member

@@ -186,7 +186,7 @@ def message_dict(message: Message) -> dict[str, Any]:
 def _photo_url(profile: ExpertProfile | None) -> str | None:
     if profile is None or profile.photo_id is None:
         return None
-    return reverse("portal_expert:photo_file", kwargs={"slug": profile.tenant.slug, "profile_id": profile.id})
+    return reverse("widget:expert_photo", kwargs={"slug": profile.tenant.slug, "profile_id": profile.id})
 
 
 def conversation_dict(interaction: Interaction) -> dict[str, Any]:

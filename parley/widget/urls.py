@@ -1,5 +1,14 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from parley.widget import views
 
 app_name = "widget"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("embed/<str:slug>.js", views.loader_view, name="loader"),
+    path("w/<str:slug>/", views.app_view, name="app"),
+    path("w/<str:slug>/privacy/", views.privacy_view, name="privacy"),
+    path("w/<str:slug>/experts/<uuid:profile_id>/photo", views.expert_photo_view, name="expert_photo"),
+    path("demo/", views.demo_view, name="demo"),
+    path("demo/<str:page>/", views.demo_view, name="demo_page"),
+]

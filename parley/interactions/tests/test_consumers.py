@@ -152,10 +152,13 @@ async def test_the_expert_and_visitor_talk_live_with_typing_and_receipts(world, 
 
 
 async def test_the_portal_socket_refuses_anonymous_users_and_other_tenants(world):
-    anonymous = WebsocketCommunicator(websocket_application, "/ws/t/acme/inbox/", headers=[ORIGIN])
-    assert not (await anonymous.connect())[0]
-    foreign = await _portal(world.globex_admin, "acme")
-    assert not (await foreign.connect())[0]
+    for socket in (
+        WebsocketCommunicator(websocket_application, "/ws/t/acme/inbox/", headers=[ORIGIN]),
+        await _portal(world.globex_admin, "acme"),
+    ):
+        await socket.connect()
+        closed = await socket.receive_output(timeout=3)
+        assert closed == {"type": "websocket.close", "code": 4403}
     evil = WebsocketCommunicator(websocket_application, "/ws/widget/acme/", headers=[(b"origin", b"https://evil.example")])
     assert not (await evil.connect())[0]
 

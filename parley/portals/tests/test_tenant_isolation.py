@@ -50,6 +50,14 @@ PUBLIC_ROUTES = {
     "accounts:invitation_accept",
     "tenant_logo",  # public branding, see test_an_admin_uploads_a_logo_that_the_login_page_shows
     "tenant_brand_css",  # public branding, see test_the_brand_colours_keep_text_readable
+    # The end-customer web app is public by design; its data is reached by the visitor's token (parley/widget/tests,
+    # parley/interactions/tests/test_api.py: a visitor can never read another visitor's conversation).
+    "widget:loader",
+    "widget:app",
+    "widget:privacy",
+    "widget:expert_photo",  # see test_an_experts_photo_is_public_for_the_web_app_of_its_own_tenant_only
+    "widget:demo",
+    "widget:demo_page",
 }
 OTHER_COVERED = {"portal_admin:invitation_revoke", "portal_expert:photo_file"}  # covered by their own tests
 # Topic routes: see parley/tenants/tests/test_topics.py (another tenant's topic is 404, an expert gets 403).

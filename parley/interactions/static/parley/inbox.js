@@ -197,9 +197,10 @@ function connect() {
     }
     if (frame && typeof frame.type === "string") dispatch(frame);
   });
-  ws.addEventListener("close", () => {
+  ws.addEventListener("close", (event) => {
     if (socket !== ws) return;
     clearInterval(pingTimer);
+    if (event.code === 4403) return; // not allowed here (e.g. second factor still to set up): the pages work without it
     setOffline(true);
     const delay = backoff + Math.random() * 250;
     backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
