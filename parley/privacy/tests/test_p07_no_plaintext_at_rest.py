@@ -17,8 +17,8 @@ from parley.crypto.fields import EncryptedField
 from parley.experts.models import ExpertProfile
 from parley.experts.services import expert_photo_set, expert_profile_update
 from parley.files.services import file_read
-from parley.interactions.services import document_post, interaction_start
 from parley.interactions.models import Message
+from parley.interactions.services import document_post, interaction_start
 from parley.notifications.models import OutboxMail
 from parley.tenants.services import tenant_create
 
@@ -72,11 +72,13 @@ def _write_canaries() -> dict[str, bytes]:
     tenant.document_types = ["pdf", "image", "text"]
     tenant.save(update_fields=["document_types"])
     interaction, _token, _first = interaction_start(
-        tenant=tenant, expert_profile_id=profile.id, name=f"Customer {CANARY}", email=f"c.{CANARY.lower()}@x.test", body=f"Hello {CANARY}"
+        tenant=tenant,
+        expert_profile_id=profile.id,
+        name=f"Customer {CANARY}",
+        email=f"c.{CANARY.lower()}@x.test",
+        body=f"Hello {CANARY}",
     )
-    document_post(
-        interaction=interaction, sender="customer", filename=f"{CANARY}.txt", data=f"statement {CANARY}\n".encode()
-    )
+    document_post(interaction=interaction, sender="customer", filename=f"{CANARY}.txt", data=f"statement {CANARY}\n".encode())
     return {"totp": device.secret.encode(), "photo": file_read(stored=photo)[:200]}
 
 
