@@ -148,6 +148,10 @@ def inbox_row(interaction: Interaction, unread: int) -> dict[str, Any]:
     }
 
 
+def interaction_count_held_by(*, user: User) -> int:
+    return Interaction.objects.filter(expert=user).count()
+
+
 def expert_transfer_choices(*, interaction: Interaction) -> QuerySet[User]:
     """Active experts of the interaction's tenant other than the one it is with."""
     return (

@@ -26,6 +26,7 @@ from parley.experts.selectors import (
     topic_next_position,
 )
 from parley.files.services import file_read
+from parley.interactions.selectors import interaction_count_held_by
 from parley.portals.decorators import portal_view
 from parley.portals.types import PortalRequest
 from parley.tenants.forms import WIDGET_FORMS, InviteForm, TenantSettingsForm
@@ -167,7 +168,8 @@ def member_delete_view(request: PortalRequest, tenant: Tenant, user_id: uuid.UUI
         if member.id == request.user.id:
             return redirect("accounts:login", slug=tenant.slug)
         return redirect("portal_admin:members", slug=tenant.slug)
-    return render(request, "portal_admin/member_delete.html", {"tenant": tenant, "member": member})
+    held = interaction_count_held_by(user=member)
+    return render(request, "portal_admin/member_delete.html", {"tenant": tenant, "member": member, "held": held})
 
 
 @portal_view(role=ADMIN)

@@ -103,7 +103,7 @@ def test_p01_an_admin_invites_an_expert_who_accepts_and_edits_the_profile(
     panel = expert.locator("#status-panel")
     expect(panel).to_contain_text("You are offline")
     panel.get_by_role("button", name="Go online").click()
-    expect(panel).to_contain_text("You are online: customers can reach you now.")
+    expect(panel).to_contain_text("You are online: customers can reach you while a Parley tab is open.")
     expect(panel.get_by_role("button", name="Go offline")).to_be_visible()
     assert expert.evaluate("() => window.__samePage") is True
     guard.assert_clean(expert)

@@ -142,3 +142,17 @@ def test_the_service_refuses_an_actor_of_another_tenant(world: World):
             document_types=["pdf"],
         )
     assert Tenant.objects.get(pk=world.acme.pk).website_origins == ""
+
+
+def test_deleting_an_expert_warns_about_the_conversations_they_hold_and_deletes_them(world, django_capture_on_commit_callbacks):
+    from parley.core.testing import client_for
+    from parley.interactions.models import Interaction
+    from parley.interactions.tests.conftest import start
+
+    start(world)
+    admin = client_for(world.acme_admin)
+    page = admin.get(f"/t/acme/admin/people/{world.acme_expert.id}/delete/")
+    assert "1 customer conversation" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(f"/t/acme/admin/people/{world.acme_expert.id}/delete/", {"confirm": "delete"})
+    assert not Interaction.objects.exists()
