@@ -11,6 +11,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from parley.core.exceptions import ApplicationError
+from parley.core.ratelimit import rate_limit
 from parley.interactions import events, services
 from parley.interactions.models import Interaction, Side
 from parley.interactions.selectors import (
@@ -47,8 +48,9 @@ def _backlog(interaction: Interaction, after: int) -> list[dict[str, Any]]:
 # --- sync core: visitor ---------------------------------------------------------------------------------------
 
 
-def visitor_hello(*, slug: str, token: Any, channel_name: str) -> tuple[uuid.UUID, uuid.UUID]:
+def visitor_hello(*, slug: str, token: Any, channel_name: str, client: str) -> tuple[uuid.UUID, uuid.UUID]:
     tenant = tenant_get_by_slug(slug=slug)
+    rate_limit(scope="widget-hello", key=client, limit=60, window=60)
     interaction = access_visitor_interaction(tenant=tenant, token=token if isinstance(token, str) else "")
     presence.presence_join(channel_name=channel_name, tenant_id=tenant.id, interaction_id=interaction.id)
     return tenant.id, interaction.id
@@ -178,7 +180,7 @@ class WidgetConsumer(ConversationConsumer):
                 return
             try:
                 _tenant_id, interaction_id = await database_sync_to_async(visitor_hello)(
-                    slug=self.slug, token=content.get("token"), channel_name=self.channel_name
+                    slug=self.slug, token=content.get("token"), channel_name=self.channel_name, client=self.client_address()
                 )
             except ApplicationError as exc:
                 await self.error(exc.message, code=exc.status)

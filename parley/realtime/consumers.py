@@ -62,6 +62,10 @@ class JsonConsumer(AsyncJsonWebsocketConsumer):
         self._allowance -= 1
         return True
 
+    def client_address(self) -> str:
+        client = self.scope.get("client")
+        return str(client[0]) if client else ""
+
     async def error(self, message: str, **extra: Any) -> None:
         await self.send_json({"type": "error", "message": message, **extra})
 

@@ -227,3 +227,17 @@ async def test_after_a_transfer_the_previous_experts_socket_stops_receiving_the_
         frame = await expert.receive_json_from(timeout=1)
         assert frame["type"] not in ("message", "typing", "receipt"), frame
     await expert.disconnect()
+
+
+async def test_guessing_tokens_over_sockets_is_rate_limited(world):
+    from django.core.cache import cache
+
+    await sync_to_async(cache.clear)()
+    codes = []
+    for _ in range(61):
+        visitor = await _visitor("acme")
+        await visitor.send_json_to({"type": "hello", "token": "guess", "after": 0})
+        codes.append((await visitor.receive_json_from(timeout=3))["code"])
+        await visitor.disconnect()
+    assert codes[:60] == [401] * 60 and codes[60] == 429
+    await sync_to_async(cache.clear)()
