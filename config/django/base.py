@@ -233,5 +233,6 @@ LOGGING = {
         "django.security": {"level": "WARNING"},
         # uvicorn's access log writes full client IP addresses (P18): never enabled.
         "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "pikepdf": {"level": "WARNING"},  # announces its C++ log bridge at INFO on import
     },
 }
