@@ -12,6 +12,7 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("admin/", include("parley.tenants.urls")),
     path("expert/", include("parley.experts.urls")),
     path("", include("parley.interactions.urls")),
+    path("", include("parley.scheduling.urls")),
 ]
 
 urlpatterns = [

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "parley.interactions",
     "parley.realtime",
     "parley.widget",
+    "parley.scheduling",
 ]
 
 MIDDLEWARE = [

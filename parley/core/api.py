@@ -34,9 +34,11 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _routers() -> None:
     from parley.experts.apis import router as experts_router
     from parley.interactions.apis import router as widget_router
+    from parley.scheduling.apis import router as scheduling_router
 
     api.add_router("/", experts_router)
     api.add_router("/", widget_router)
+    api.add_router("/", scheduling_router)
 
 
 _routers()

@@ -76,6 +76,38 @@ def _new_token(interaction: Interaction) -> str:
     return token
 
 
+def interaction_open(
+    *,
+    tenant: Tenant,
+    expert: User,
+    name: Any,
+    email: Any,
+    topic: Topic | None = None,
+    timezone_name: str = "UTC",
+    language: str = "",
+) -> tuple[Interaction, str]:
+    """A new interaction for a customer (a chat, or the home of a booked appointment) and its bearer token."""
+    name, email = _clean_customer(name, email)
+    if timezone_name not in zoneinfo.available_timezones():
+        timezone_name = "UTC"
+    language = language if language in UI_LANGUAGES else tenant.default_language
+    interaction = Interaction.objects.create(
+        tenant=tenant,
+        expert=expert,
+        topic=topic,
+        customer_name=name,
+        customer_email=email,
+        customer_language=language,
+        customer_timezone=timezone_name,
+        last_activity_at=timezone.now(),
+    )
+    SearchToken.objects.bulk_create(
+        SearchToken(tenant=tenant, interaction=interaction, token=t)
+        for t in search_tokens_for(tenant_id=tenant.id, name=name, email=email)
+    )
+    return interaction, _new_token(interaction)
+
+
 @transaction.atomic
 def interaction_start(
     *,
@@ -90,7 +122,7 @@ def interaction_start(
 ) -> tuple[Interaction, str, Message]:
     """A visitor starts a conversation with an expert; returns it, the visitor's bearer token and the first message."""
     _require_chat(tenant)
-    name, email = _clean_customer(name, email)
+    _clean_customer(name, email)
     body = _clean_body(body)
     profile = (
         ExpertProfile.objects.filter(
@@ -102,24 +134,9 @@ def interaction_start(
     if profile is None:
         raise NotFound(_("This expert is not available."))
     topic = Topic.objects.filter(id=topic_id, tenant=tenant).first() if topic_id else None
-    if timezone_name not in zoneinfo.available_timezones():
-        timezone_name = "UTC"
-    language = language if language in UI_LANGUAGES else tenant.default_language
-    interaction = Interaction.objects.create(
-        tenant=tenant,
-        expert=profile.user,
-        topic=topic,
-        customer_name=name,
-        customer_email=email,
-        customer_language=language,
-        customer_timezone=timezone_name,
-        last_activity_at=timezone.now(),
+    interaction, token = interaction_open(
+        tenant=tenant, expert=profile.user, name=name, email=email, topic=topic, timezone_name=timezone_name, language=language
     )
-    SearchToken.objects.bulk_create(
-        SearchToken(tenant=tenant, interaction=interaction, token=t)
-        for t in search_tokens_for(tenant_id=tenant.id, name=name, email=email)
-    )
-    token = _new_token(interaction)
     message = _message_create(interaction=interaction, sender=Side.CUSTOMER, author=None, body=body)
     return interaction, token, message
 

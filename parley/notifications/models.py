@@ -13,6 +13,11 @@ class OutboxMail(BaseModel):
     recipient = EncryptedTextField()
     subject = EncryptedTextField()
     body = EncryptedTextField()
+    # An iCalendar attachment (text/calendar; method=REQUEST or CANCEL) for appointment mails.
+    calendar = EncryptedTextField(null=True, blank=True)
+    calendar_method = models.CharField(max_length=10, blank=True)
+    template = models.CharField(max_length=100, blank=True)  # which mail this is, for the delivery list
+    related_id = models.UUIDField(null=True, blank=True, db_index=True)  # e.g. the appointment it is about
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
 

@@ -8,5 +8,11 @@ declare(
         "recipient": PersonalField("contact", _dev, LEGITIMATE_INTEREST, Retention.DEV_OUTBOX),
         "subject": PersonalField("communication", _dev, LEGITIMATE_INTEREST, Retention.DEV_OUTBOX),
         "body": PersonalField("communication", _dev, LEGITIMATE_INTEREST, Retention.DEV_OUTBOX),
+        "calendar": PersonalField("communication", _dev, LEGITIMATE_INTEREST, Retention.DEV_OUTBOX),
     },
+    not_personal={
+        "template": "Which kind of mail (a template name).",
+        "calendar_method": "REQUEST or CANCEL.",
+    },
+    note="related_id is the id of the appointment a mail is about.",
 )

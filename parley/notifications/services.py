@@ -5,6 +5,7 @@ address, subject and body stay encrypted. Failures are logged by exception type 
 """
 
 import logging
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,14 +23,33 @@ logger = logging.getLogger("parley.mail")
 MAX_ATTEMPTS = 5
 
 
-def mail_send(*, tenant: Tenant, to: str, template: str, context: dict, language: str | None = None) -> OutboxMail:
+def mail_send(
+    *,
+    tenant: Tenant,
+    to: str,
+    template: str,
+    context: dict,
+    language: str | None = None,
+    calendar: str | None = None,
+    calendar_method: str = "",
+    related_id: uuid.UUID | None = None,
+) -> OutboxMail:
     """Render `template` (subject on the first line, then the body) and queue it to be sent after commit."""
     from parley.notifications.tasks import mail_deliver
 
     with translation.override(language or tenant.default_language):
         text = render_to_string(template, {"tenant": tenant, **context}).strip()
     subject, _, body = text.partition("\n")
-    mail = OutboxMail.objects.create(tenant=tenant, recipient=to, subject=subject.strip(), body=body.strip() + "\n")
+    mail = OutboxMail.objects.create(
+        tenant=tenant,
+        recipient=to,
+        subject=subject.strip(),
+        body=body.strip() + "\n",
+        calendar=calendar,
+        calendar_method=calendar_method,
+        template=template,
+        related_id=related_id,
+    )
     transaction.on_commit(lambda: mail_deliver.enqueue(mail_id=str(mail.id)), robust=True)
     return mail
 
@@ -40,6 +60,9 @@ def mail_deliver_now(*, mail_id: str) -> bool:
     if mail is None or mail.sent_at is not None:
         return True
     message = EmailMessage(subject=mail.subject, body=mail.body, from_email=settings.PARLEY_MAIL_FROM, to=[mail.recipient])
+    if mail.calendar:
+        method = mail.calendar_method or "REQUEST"
+        message.attach("invite.ics", mail.calendar, f"text/calendar; method={method}; charset=utf-8")
     mail.attempts += 1
     try:
         message.send()

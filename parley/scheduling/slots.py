@@ -54,7 +54,9 @@ def windows_for_date(rules: SlotRules, day: date) -> list[Interval]:
     result = []
     for start, end in [*rules.weekly.get(day.weekday(), []), *rules.extra.get(day, [])]:
         begin = local_instant(day, start, rules.zone)
-        finish = local_instant(day + timedelta(days=1), time(0), rules.zone) if end == time(0) else local_instant(day, end, rules.zone)
+        finish = (
+            local_instant(day + timedelta(days=1), time(0), rules.zone) if end == time(0) else local_instant(day, end, rules.zone)
+        )
         if finish > begin:
             result.append((begin, finish))
     return _merge(result)

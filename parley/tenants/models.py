@@ -22,6 +22,10 @@ def readable_text_colour(background: str) -> str:
     return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
 
 
+def default_reminder_offsets() -> list[int]:
+    return [24 * 60, 60]
+
+
 def default_document_types() -> list[str]:
     return ["pdf", "image"]
 
@@ -67,6 +71,18 @@ class Tenant(BaseModel):
     document_max_mb = models.PositiveSmallIntegerField(
         _("largest document (MB)"), default=20, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )
+    # Appointments (issue 4).
+    booking_needs_confirmation = models.BooleanField(_("bookings are requests the expert accepts"), default=False)
+    reminder_offsets = models.JSONField(_("reminders before an appointment (minutes)"), default=default_reminder_offsets)
+    calendar_sync_minutes = models.PositiveSmallIntegerField(
+        _("calendar sync every (minutes)"), default=15, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+    calendar_stale_hours = models.PositiveSmallIntegerField(
+        _("stop offering slots when a calendar has not synced for (hours)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+    )
+    calendar_write_back = models.BooleanField(_("write booked appointments into connected calendars"), default=False)
     document_types = models.JSONField(_("document types customers and experts may send"), default=default_document_types)
 
     class Meta(BaseModel.Meta):

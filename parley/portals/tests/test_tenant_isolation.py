@@ -30,6 +30,7 @@ MEMBER_ROUTES = [  # any signed-in member of the tenant
     ("accounts:account", "get"),
     ("accounts:two_factor_setup", "get"),
     ("interactions:inbox", "get"),
+    ("scheduling:week", "get"),
 ]
 OBJECT_ROUTES = [  # admin routes on another account
     ("portal_admin:member_active", "post"),
@@ -56,6 +57,7 @@ PUBLIC_ROUTES = {
     "widget:app",
     "widget:privacy",
     "widget:expert_photo",  # see test_an_experts_photo_is_public_for_the_web_app_of_its_own_tenant_only
+    "widget:appointment",  # reached by the manage token of the customer's mail link, see parley/scheduling/tests
     "widget:demo",
     "widget:demo_page",
 }

@@ -79,7 +79,42 @@ def _write_canaries() -> dict[str, bytes]:
         body=f"Hello {CANARY}",
     )
     document_post(interaction=interaction, sender="customer", filename=f"{CANARY}.txt", data=f"statement {CANARY}\n".encode())
+    _write_appointment_canaries(tenant, expert)
     return {"totp": device.secret.encode(), "photo": file_read(stored=photo)[:200]}
+
+
+def _write_appointment_canaries(tenant, expert) -> None:
+    from datetime import UTC, datetime, time, timedelta
+
+    from parley.scheduling.models import AppointmentType, CalendarConnection, OAuthState, WeeklyHours
+    from parley.scheduling.services import appointment_book, appointment_cancel
+
+    kind = AppointmentType.objects.create(tenant=tenant, name="Video", min_notice_minutes=0)
+    for weekday in range(7):
+        WeeklyHours.objects.create(expert=expert, weekday=weekday, start=time(0), end=time(0))
+    starts = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    appointment, _manage, _token = appointment_book(
+        tenant=tenant,
+        appointment_type_id=kind.id,
+        starts_at=starts,
+        expert_profile_id=ExpertProfile.objects.get(user=expert).id,
+        name=f"Booker {CANARY}",
+        email=f"b.{CANARY.lower()}@x.test",
+        note=f"Note {CANARY}",
+    )
+    assert OutboxMail.objects.filter(calendar__isnull=False).exists()  # the invitation carries the name and e-mail
+    appointment_cancel(actor=expert, appointment=appointment, message=f"Sorry {CANARY}")
+    CalendarConnection.objects.create(
+        tenant=tenant,
+        expert=expert,
+        provider="caldav",
+        access_token=f"at-{CANARY}",
+        refresh_token=f"rt-{CANARY}",
+        caldav_url=f"https://dav.example/{CANARY}/",
+        caldav_username=f"user-{CANARY}",
+        caldav_password=f"pw-{CANARY}",
+    )
+    OAuthState.objects.create(tenant=tenant, expert=expert, provider="google", state_hash="0" * 64, code_verifier=f"v-{CANARY}")
 
 
 def _covered_fields() -> set[str]:
@@ -104,6 +139,16 @@ WRITTEN = {
     "interactions.Interaction.customer_email",
     "interactions.Message.body",
     "interactions.Document.filename",
+    "notifications.OutboxMail.calendar",
+    "scheduling.Appointment.note",
+    "scheduling.Appointment.expert_message",
+    "scheduling.Appointment.manage_token",
+    "scheduling.CalendarConnection.access_token",
+    "scheduling.CalendarConnection.refresh_token",
+    "scheduling.CalendarConnection.caldav_url",
+    "scheduling.CalendarConnection.caldav_username",
+    "scheduling.CalendarConnection.caldav_password",
+    "scheduling.OAuthState.code_verifier",
 }
 
 

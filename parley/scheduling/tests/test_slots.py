@@ -19,8 +19,12 @@ def _weekdays(start: time, end: time) -> dict[int, list[tuple[time, time]]]:
 def test_a_zurich_working_day_gives_local_slots_in_winter_and_summer():
     rules = SlotRules(zone=ZoneInfo("Europe/Zurich"), weekly=_weekdays(time(9), time(12)))
     kind = SlotKind(duration=timedelta(minutes=30), max_ahead=timedelta(days=400))
-    winter = free_slots(rules, kind, Busy(), start=datetime(2026, 3, 27, tzinfo=UTC), end=datetime(2026, 3, 28, tzinfo=UTC), now=NOW)
-    summer = free_slots(rules, kind, Busy(), start=datetime(2026, 3, 30, tzinfo=UTC), end=datetime(2026, 3, 31, tzinfo=UTC), now=NOW)
+    winter = free_slots(
+        rules, kind, Busy(), start=datetime(2026, 3, 27, tzinfo=UTC), end=datetime(2026, 3, 28, tzinfo=UTC), now=NOW
+    )
+    summer = free_slots(
+        rules, kind, Busy(), start=datetime(2026, 3, 30, tzinfo=UTC), end=datetime(2026, 3, 31, tzinfo=UTC), now=NOW
+    )
     assert [s.strftime("%H:%M") for s in winter][:2] == ["08:00", "08:30"]  # 09:00 CET
     assert [s.strftime("%H:%M") for s in summer][:2] == ["07:00", "07:30"]  # 09:00 CEST
     assert len(winter) == len(summer) == 6
@@ -29,14 +33,18 @@ def test_a_zurich_working_day_gives_local_slots_in_winter_and_summer():
 def test_on_the_night_of_the_spring_change_a_window_through_the_gap_is_an_hour_shorter():
     rules = SlotRules(zone=ZoneInfo("Europe/Zurich"), weekly={6: [(time(1), time(4))]})  # Sunday 29 March 2026
     kind = SlotKind(duration=timedelta(hours=1), max_ahead=timedelta(days=400))
-    slots = free_slots(rules, kind, Busy(), start=datetime(2026, 3, 28, tzinfo=UTC), end=datetime(2026, 3, 30, tzinfo=UTC), now=NOW)
+    slots = free_slots(
+        rules, kind, Busy(), start=datetime(2026, 3, 28, tzinfo=UTC), end=datetime(2026, 3, 30, tzinfo=UTC), now=NOW
+    )
     assert [s.astimezone(ZoneInfo("Europe/Zurich")).strftime("%H:%M") for s in slots] == ["01:00", "03:00"]
 
 
 def test_on_the_night_of_the_autumn_change_a_window_through_the_repeat_is_an_hour_longer():
     rules = SlotRules(zone=ZoneInfo("America/New_York"), weekly={6: [(time(0, 30), time(2, 30))]})  # 1 Nov 2026
     kind = SlotKind(duration=timedelta(hours=1), max_ahead=timedelta(days=400))
-    slots = free_slots(rules, kind, Busy(), start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 11, 3, tzinfo=UTC), now=NOW)
+    slots = free_slots(
+        rules, kind, Busy(), start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 11, 3, tzinfo=UTC), now=NOW
+    )
     assert len(slots) == 3 and slots[2] - slots[0] == timedelta(hours=2)
 
 

@@ -1,0 +1,65 @@
+from parley.privacy.registry import CONTRACT, PersonalField, Retention, Storage, declare
+from parley.scheduling.models import (
+    Absence,
+    Appointment,
+    AppointmentType,
+    BusyInterval,
+    CalendarConnection,
+    ExpertTypeSetting,
+    ExtraHours,
+    JobRun,
+    OAuthState,
+    WeeklyHours,
+)
+
+_offer = "Offering the expert's free times to customers"
+declare(AppointmentType, not_personal={"name": "A kind of appointment named by the tenant."})
+declare(ExpertTypeSetting, note="An expert's durations and buffers: working-time settings, no content.")
+declare(WeeklyHours, note=f"Working hours of an expert account. {_offer}; erased with the account (P09).")
+declare(ExtraHours, note=f"One-off working hours. {_offer}; erased with the account (P09).")
+declare(Absence, note=f"When an expert is away, without a reason. {_offer}; erased with the account (P09).")
+declare(
+    Appointment,
+    {
+        "note": PersonalField(
+            "appointments", "Preparing the appointment the customer booked (P04)", CONTRACT, Retention.SERVICE_12_MONTHS
+        ),
+        "expert_message": PersonalField(
+            "appointments", "Telling the customer about a change (P04)", CONTRACT, Retention.SERVICE_12_MONTHS
+        ),
+        "manage_token": PersonalField(
+            "access token", "Putting the reschedule/cancel link into every mail", CONTRACT, Retention.SERVICE_12_MONTHS
+        ),
+        "manage_token_hash": PersonalField(
+            "access token",
+            "Letting the customer reschedule or cancel without an account",
+            CONTRACT,
+            Retention.SERVICE_12_MONTHS,
+            Storage.PSEUDONYMOUS,
+        ),
+    },
+    not_personal={"customer_timezone": "An IANA zone name for formatting times in mails."},
+    note="Name and e-mail are on the interaction; times and status describe the booking.",
+)
+declare(
+    BusyInterval,
+    note="P12: only the start and end of an event in the expert's connected calendar, for 8 weeks ahead; never a title, "
+    "description, location or attendee. Deleted on unlink.",
+)
+_sync = "Reading busy times from the expert's calendar (P12)"
+declare(
+    CalendarConnection,
+    {
+        "access_token": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
+        "refresh_token": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
+        "caldav_url": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
+        "caldav_username": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
+        "caldav_password": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
+    },
+    not_personal={
+        "last_error": "A fixed sentence chosen by Parley, never a provider's text.",
+        "token_expires_at": "When the access token expires.",
+    },
+)
+declare(OAuthState, {"code_verifier": PersonalField("calendar credentials", _sync, CONTRACT, Retention.SESSION)})
+declare(JobRun, note="Which scheduled job ran for which time slot.")
