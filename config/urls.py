@@ -13,6 +13,7 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("expert/", include("parley.experts.urls")),
     path("", include("parley.interactions.urls")),
     path("", include("parley.scheduling.urls")),
+    path("", include("parley.scheduling.calendars.urls")),
 ]
 
 urlpatterns = [
