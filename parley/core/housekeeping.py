@@ -15,6 +15,7 @@ def housekeeping_run() -> dict[str, int]:
     from parley.accounts.services import invitations_prune
     from parley.accounts.throttle import throttles_prune
     from parley.notifications.services import mails_retry_unsent, outbox_prune
+    from parley.core.schedule import prune as job_runs_prune
     from parley.realtime.services import presences_prune
 
     done = {
@@ -24,6 +25,7 @@ def housekeeping_run() -> dict[str, int]:
         "mails_retried": mails_retry_unsent(),
         "mails_pruned": outbox_prune(),
         "presences": presences_prune(),
+        "job_runs": job_runs_prune(),
         "task_results": DBTaskResult.objects.filter(finished_at__lt=timezone.now() - timedelta(days=7)).delete()[0],
     }
     logger.info("housekeeping: %s", done)

@@ -1,4 +1,4 @@
-"""The task worker: django-tasks-db's worker plus hourly housekeeping.
+"""The task worker: django-tasks-db's worker plus the scheduled jobs (parley/core/schedule.py).
 
 `parley worker` runs it in the foreground (production: one or more beside `parley serve`); `parley serve
 --with-worker` (what `make run` uses) runs it in background threads of the server process, so a local
@@ -9,23 +9,8 @@ import logging
 import threading
 import time
 
-from django.db import close_old_connections
 
 logger = logging.getLogger("parley.worker")
-
-HOUSEKEEPING_SECONDS = 3600
-
-
-def _housekeeping_loop(stop: threading.Event, every: float) -> None:
-    from parley.core.housekeeping import housekeeping_run
-
-    while not stop.wait(every if every else 0):
-        try:
-            housekeeping_run()
-        except Exception as exc:  # keep the loop alive; the next run retries
-            logger.error("housekeeping failed: %s", type(exc).__name__)
-        finally:
-            close_old_connections()
 
 
 def make_task_worker(*, interval: float = 1.0):  # type: ignore[no-untyped-def]
@@ -44,8 +29,10 @@ def make_task_worker(*, interval: float = 1.0):  # type: ignore[no-untyped-def]
     )
 
 
-def start_in_background(*, housekeeping_every: float = HOUSEKEEPING_SECONDS) -> threading.Event:
-    """Start the worker and housekeeping as daemon threads; set the returned event to stop them."""
+def start_in_background(*, tick: float | None = None) -> threading.Event:
+    """Start the task worker and the job scheduler as daemon threads; set the returned event to stop them."""
+    from parley.core.schedule import TICK_SECONDS, scheduler_loop
+
     stop = threading.Event()
     worker = make_task_worker()
 
@@ -63,5 +50,5 @@ def start_in_background(*, housekeeping_every: float = HOUSEKEEPING_SECONDS) -> 
 
     threading.Thread(target=run_tasks, name="parley-tasks", daemon=True).start()
     threading.Thread(target=stopper, name="parley-tasks-stop", daemon=True).start()
-    threading.Thread(target=_housekeeping_loop, args=(stop, housekeeping_every), name="parley-housekeeping", daemon=True).start()
+    threading.Thread(target=scheduler_loop, args=(stop, tick or TICK_SECONDS), name="parley-schedule", daemon=True).start()
     return stop

@@ -211,18 +211,3 @@ class OAuthState(BaseModel):
 
     def crypto_scope(self) -> Scope:
         return Scope(tenant_id=self.tenant_id, scope_type="person", scope_id=self.expert_id)
-
-
-class JobRun(models.Model):
-    """Claims one run of a scheduled job for one time slot: with several workers exactly one inserts the row."""
-
-    id = models.BigAutoField(primary_key=True)
-    job = models.CharField(max_length=40)
-    slot = models.DateTimeField()
-    claimed_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="job_run_once_per_slot")]
-
-    def __str__(self) -> str:
-        return f"{self.job}@{self.slot}"

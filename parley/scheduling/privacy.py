@@ -7,7 +7,6 @@ from parley.scheduling.models import (
     CalendarConnection,
     ExpertTypeSetting,
     ExtraHours,
-    JobRun,
     OAuthState,
     WeeklyHours,
 )
@@ -62,4 +61,3 @@ declare(
     },
 )
 declare(OAuthState, {"code_verifier": PersonalField("calendar credentials", _sync, CONTRACT, Retention.SESSION)})
-declare(JobRun, note="Which scheduled job ran for which time slot.")

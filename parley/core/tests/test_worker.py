@@ -40,7 +40,7 @@ def test_the_in_process_worker_delivers_queued_mail(database_task_queue, mailout
 
     from parley.core.worker import start_in_background
 
-    stop = start_in_background(housekeeping_every=3600)
+    stop = start_in_background(tick=3600)
     try:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and OutboxMail.objects.get(pk=mail.pk).sent_at is None:
