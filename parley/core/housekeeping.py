@@ -14,8 +14,8 @@ def housekeeping_run() -> dict[str, int]:
     from parley.accounts.models import PortalSession
     from parley.accounts.services import invitations_prune
     from parley.accounts.throttle import throttles_prune
-    from parley.notifications.services import mails_retry_unsent, outbox_prune
     from parley.core.schedule import prune as job_runs_prune
+    from parley.notifications.services import mails_retry_unsent, outbox_prune
     from parley.realtime.services import presences_prune
 
     done = {

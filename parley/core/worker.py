@@ -9,7 +9,6 @@ import logging
 import threading
 import time
 
-
 logger = logging.getLogger("parley.worker")
 
 
