@@ -41,7 +41,7 @@ def _reminders(now: datetime) -> object:
 
 def _calendar_sync(now: datetime) -> object:
     try:
-        from parley.scheduling.calendars.services import sync_due  # type: ignore[attr-defined]
+        from parley.scheduling.calendars.services import sync_due
     except ImportError:  # calendar sync not installed yet
         return None
     return sync_due(now=now)
