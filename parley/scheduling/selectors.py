@@ -1,17 +1,19 @@
 """Reading schedules: free slots from local data only (rules, bookings, synced busy intervals), never a provider."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parley.accounts.models import User
 from parley.core.exceptions import NotFound
 from parley.experts.models import ExpertProfile
+from parley.notifications.models import OutboxMail
 from parley.scheduling.models import (
     Absence,
     Appointment,
@@ -173,3 +175,202 @@ def slots_for(
         )
         for p in bookable_experts(tenant=tenant, expert_profile_id=expert_profile_id, topic_id=topic_id)
     ]
+
+
+# --- portal pages: the expert's week, requests, availability; the admin's types and mails ----------------------
+
+
+def access_appointment(*, actor: User, appointment_id: uuid.UUID) -> Appointment:
+    """Experts reach their own appointments, admins every appointment of their tenant. Another tenant's or a
+    colleague's appointment is 'not found' exactly like a missing one, so an id tells nothing."""
+    appointment = (
+        Appointment.objects.filter(id=appointment_id, tenant_id=actor.tenant_id)
+        .select_related("interaction", "expert", "appointment_type", "tenant")
+        .first()
+    )
+    if appointment is None:
+        raise NotFound(_("No such appointment."))
+    if actor.role != Membership.Role.ADMIN and appointment.expert_id != actor.id:
+        raise NotFound(_("No such appointment."))
+    return appointment
+
+
+def schedule_experts(*, tenant: Tenant) -> QuerySet[User]:
+    """Every expert account of the tenant (deactivated ones too: they may still have appointments)."""
+    return User.objects.filter(tenant=tenant, membership__role=Membership.Role.EXPERT).order_by("created_at")
+
+
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant a local date begins (the first occurrence if midnight is repeated)."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class WeekEntry:
+    """One line of a day in the week view; times are local, clipped to the day for blocks that run over midnight."""
+
+    kind: str  # "appointment", "busy" or "absence"
+    starts_at: datetime
+    ends_at: datetime
+    continues_before: bool = False
+    continues_after: bool = False
+    appointment: Appointment | None = None
+
+    @property
+    def all_day(self) -> bool:
+        return self.continues_before and self.continues_after
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    day: date
+    entries: list[WeekEntry]
+
+
+def appointment_week(*, actor: User, monday: date, zone: ZoneInfo, expert: User | None = None) -> list[WeekDay]:
+    """Monday to Sunday in `zone`: appointments (an expert's own; an admin's whole tenant, or `expert`'s) on the
+    local day they start, and, for one expert, the busy times synced from their calendars and their absences."""
+    if actor.role != Membership.Role.ADMIN:
+        expert = actor
+    days = [monday + timedelta(days=n) for n in range(7)]
+    bounds = [local_midnight(day, zone) for day in [*days, monday + timedelta(days=7)]]
+    start, end = bounds[0], bounds[-1]
+    entries: dict[date, list[WeekEntry]] = {day: [] for day in days}
+    appointments = (
+        Appointment.objects.filter(tenant_id=actor.tenant_id, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Appointment.Status.DECLINED)
+        .select_related("interaction", "expert", "appointment_type")
+    )
+    if expert is not None:
+        appointments = appointments.filter(expert=expert)
+    for appointment in appointments:
+        local_start = appointment.starts_at.astimezone(zone)
+        entries[local_start.date()].append(
+            WeekEntry("appointment", local_start, appointment.ends_at.astimezone(zone), appointment=appointment)
+        )
+    if expert is not None:
+        blocks = [
+            ("busy", s, e)
+            for s, e in BusyInterval.objects.filter(expert=expert, starts_at__lt=end, ends_at__gt=start)
+            .order_by("starts_at")
+            .values_list("starts_at", "ends_at")
+        ]
+        blocks += [
+            ("absence", s, e)
+            for s, e in Absence.objects.filter(expert=expert, starts_at__lt=end, ends_at__gt=start).values_list(
+                "starts_at", "ends_at"
+            )
+        ]
+        for kind, block_start, block_end in blocks:
+            for n, day in enumerate(days):
+                day_start, day_end = bounds[n], bounds[n + 1]
+                if block_start < day_end and block_end > day_start:
+                    entries[day].append(
+                        WeekEntry(
+                            kind,
+                            max(block_start, day_start).astimezone(zone),
+                            min(block_end, day_end).astimezone(zone),
+                            continues_before=block_start < day_start,
+                            continues_after=block_end > day_end,
+                        )
+                    )
+    return [WeekDay(day, sorted(entries[day], key=lambda e: (e.starts_at, e.kind))) for day in days]
+
+
+def appointments_pending(
+    *, actor: User, status: str, expert: User | None = None, now: datetime | None = None
+) -> list[Appointment]:
+    """Requests (or proposals the customer has not answered yet) still ahead, the soonest first."""
+    now = now or timezone.now()
+    pending = Appointment.objects.filter(tenant_id=actor.tenant_id, status=status, starts_at__gte=now).select_related(
+        "interaction", "expert", "appointment_type"
+    )
+    if actor.role != Membership.Role.ADMIN:
+        pending = pending.filter(expert=actor)
+    elif expert is not None:
+        pending = pending.filter(expert=expert)
+    return list(pending.order_by("starts_at")[:100])
+
+
+def weekly_hours_of(*, expert: User) -> dict[int, list[tuple[time, time]]]:
+    hours: dict[int, list[tuple[time, time]]] = {day: [] for day in range(7)}
+    for row in WeeklyHours.objects.filter(expert=expert).order_by("weekday", "start"):
+        hours[row.weekday].append((row.start, row.end))
+    return hours
+
+
+def extra_hours_upcoming(*, expert: User, today: date) -> QuerySet[ExtraHours]:
+    return ExtraHours.objects.filter(expert=expert, date__gte=today).order_by("date", "start")
+
+
+def absences_upcoming(*, expert: User, now: datetime | None = None) -> QuerySet[Absence]:
+    return Absence.objects.filter(expert=expert, ends_at__gt=now or timezone.now()).order_by("starts_at")
+
+
+def access_extra_hours(*, actor: User, extra_hours_id: uuid.UUID) -> ExtraHours:
+    """Only the expert's own one-off hours; anything else is 'not found'."""
+    extra = ExtraHours.objects.filter(id=extra_hours_id, expert=actor).first()
+    if extra is None:
+        raise NotFound(_("No such hours."))
+    return extra
+
+
+def access_absence(*, actor: User, absence_id: uuid.UUID) -> Absence:
+    """Only the expert's own absences; anything else is 'not found'."""
+    absence = Absence.objects.filter(id=absence_id, expert=actor).first()
+    if absence is None:
+        raise NotFound(_("No such absence."))
+    return absence
+
+
+def type_settings_of(*, expert: User) -> list[tuple[AppointmentType, ExpertTypeSetting | None]]:
+    """The tenant's offered types, each with the expert's own times (None: the type's defaults)."""
+    own = {s.appointment_type_id: s for s in ExpertTypeSetting.objects.filter(expert=expert)}
+    return [(kind, own.get(kind.id)) for kind in AppointmentType.objects.filter(tenant_id=expert.tenant_id, is_active=True)]
+
+
+def appointment_type_list(*, tenant: Tenant) -> QuerySet[AppointmentType]:
+    """Every type of the tenant, offered or not, in the order customers see them."""
+    return AppointmentType.objects.filter(tenant=tenant).order_by("position", "name")
+
+
+def access_tenant_appointment_type(*, actor: User, type_id: uuid.UUID) -> AppointmentType:
+    """Any type of the actor's tenant (offered or not), for its admins; another tenant's is 'not found'."""
+    kind = AppointmentType.objects.filter(id=type_id, tenant_id=actor.tenant_id).first()
+    if kind is None:
+        raise NotFound(_("No such appointment type."))
+    return kind
+
+
+def appointment_type_next_position(*, tenant: Tenant) -> int:
+    last = AppointmentType.objects.filter(tenant=tenant).order_by("-position").values_list("position", flat=True).first()
+    return 0 if last is None else min(last + 1, 999)
+
+
+def appointment_mails(*, tenant: Tenant) -> QuerySet[OutboxMail]:
+    """The tenant's mails about appointments (and other objects), newest first. Only delivery columns are loaded:
+    the page never opens a recipient, subject or body."""
+    return (
+        OutboxMail.objects.filter(tenant=tenant, related_id__isnull=False)
+        .only("id", "tenant_id", "template", "related_id", "created_at", "updated_at", "attempts", "sent_at")
+        .order_by("-created_at", "id")
+    )
+
+
+def appointments_by_id(*, tenant: Tenant, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Appointment]:
+    found = Appointment.objects.filter(tenant=tenant, id__in=list(ids)).select_related(
+        "interaction", "expert", "appointment_type"
+    )
+    return {a.id: a for a in found}
+
+
+def access_appointment_mail(*, actor: User, mail_id: uuid.UUID) -> OutboxMail:
+    """A mail about an object of the actor's tenant, for its admins; another tenant's is 'not found'."""
+    mail = OutboxMail.objects.filter(id=mail_id, tenant_id=actor.tenant_id, related_id__isnull=False).first()
+    if mail is None or actor.role != Membership.Role.ADMIN:
+        raise NotFound(_("No such mail."))
+    return mail

@@ -20,11 +20,19 @@ ADMIN_ROUTES = [
     ("portal_admin:widget", "post"),
     ("portal_admin:topics", "get"),
     ("portal_admin:topics", "post"),
+    ("scheduling:types", "get"),
+    ("scheduling:types", "post"),
+    ("scheduling:booking_settings", "post"),
+    ("scheduling:mails", "get"),
 ]
 EXPERT_ROUTES = [
     ("portal_expert:profile", "get"),
     ("portal_expert:status", "post"),
     ("portal_expert:photo", "post"),
+    ("scheduling:availability", "get"),
+    ("scheduling:availability", "post"),
+    ("scheduling:extra_hours_add", "post"),
+    ("scheduling:absence_add", "post"),
 ]
 MEMBER_ROUTES = [  # any signed-in member of the tenant
     ("accounts:account", "get"),
@@ -73,6 +81,21 @@ OTHER_COVERED |= {
     "interactions:status",
     "interactions:delete",
     "interactions:document",
+}
+# Appointment object routes: see parley/scheduling/tests/test_views.py (another tenant and a colleague get 404, an
+# expert gets 403 on the admin's types and mails).
+OTHER_COVERED |= {
+    "scheduling:appointment",
+    "scheduling:accept",
+    "scheduling:decline",
+    "scheduling:propose",
+    "scheduling:cancel",
+    "scheduling:extra_hours_delete",
+    "scheduling:absence_delete",
+    "scheduling:type_setting",
+    "scheduling:type_edit",
+    "scheduling:type_delete",
+    "scheduling:mail_retry",
 }
 
 
