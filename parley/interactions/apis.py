@@ -81,6 +81,14 @@ class ExpertCardOut(Schema):
     online: bool
     photo_url: str | None
     topic_ids: list[str]
+    next_slot: str | None = None  # first free start (ISO UTC) within 14 days, for the first appointment type
+
+
+class AppointmentTypeCardOut(Schema):
+    id: str
+    name: str
+    channel: str
+    duration_minutes: int
 
 
 class WidgetConfigOut(Schema):
@@ -90,6 +98,7 @@ class WidgetConfigOut(Schema):
     documents: DocumentRulesOut
     topics: list[TopicOut]
     experts: list[ExpertCardOut]
+    appointment_types: list[AppointmentTypeCardOut] = []
 
 
 class DocumentOut(Schema):

@@ -2,12 +2,14 @@ import hashlib
 import re
 import unicodedata
 import uuid
+from datetime import UTC, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parley.accounts.models import User
@@ -255,6 +257,9 @@ def widget_config(*, tenant: Tenant, page: str = "/") -> dict[str, Any]:
         }
         for p in profiles
     ]
+    appointment_types, next_slots = _booking_config(tenant, profiles)
+    for expert in experts:
+        expert["next_slot"] = next_slots.get(expert["id"])
     experts.sort(key=lambda e: not e["online"])
     used = {tid for e in experts for tid in e["topic_ids"]}
     topics = [{"id": str(t.id), "name": t.name} for t in Topic.objects.filter(tenant=tenant) if str(t.id) in used]
@@ -278,7 +283,26 @@ def widget_config(*, tenant: Tenant, page: str = "/") -> dict[str, Any]:
         "documents": {"max_bytes": max_document_bytes(tenant), "accept": allowed_mime_types(tenant)},
         "topics": topics,
         "experts": experts,
+        "appointment_types": appointment_types,
     }
+
+
+def _booking_config(tenant: Tenant, profiles: list[ExpertProfile]) -> tuple[list[dict[str, Any]], dict[str, str | None]]:
+    """The appointment types the web app offers, and each expert's first free start (ISO UTC) within 14 days for the
+    first of them: a few queries per expert, none per slot."""
+    from parley.scheduling.selectors import appointment_types_offered, expert_slots
+
+    kinds = appointment_types_offered(tenant=tenant) if tenant.appointments_enabled else []
+    types = [{"id": str(k.id), "name": k.name, "channel": k.channel, "duration_minutes": k.duration_minutes} for k in kinds]
+    next_slots: dict[str, str | None] = {}
+    if kinds:
+        now = timezone.now()
+        for profile in profiles:
+            slots = expert_slots(
+                tenant=tenant, expert=profile.user, appointment_type=kinds[0], start=now, end=now + timedelta(days=14), now=now
+            )
+            next_slots[str(profile.id)] = slots[0].astimezone(UTC).isoformat().replace("+00:00", "Z") if slots else None
+    return types, next_slots
 
 
 def tenant_text_colour(tenant: Tenant) -> str:

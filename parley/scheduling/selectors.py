@@ -133,14 +133,16 @@ def expert_slots(
     start: datetime,
     end: datetime,
     now: datetime | None = None,
+    exclude: uuid.UUID | None = None,
 ) -> list[datetime]:
+    """`exclude`: an appointment being moved does not block its own new time."""
     now = now or timezone.now()
     end = min(end, start + MAX_RANGE)
     kind = slot_kind(expert=expert, appointment_type=appointment_type)
     if kind is None or not tenant.appointments_enabled or calendars_stale(expert=expert, tenant=tenant, now=now):
         return []
     rules = slot_rules(expert=expert, start=start, end=end)
-    return free_slots(rules, kind, busy_for(expert=expert, start=start, end=end), start=start, end=end, now=now)
+    return free_slots(rules, kind, busy_for(expert=expert, start=start, end=end, exclude=exclude), start=start, end=end, now=now)
 
 
 def bookable_experts(

@@ -69,6 +69,40 @@ def app_texts() -> dict[str, str]:
         "cancel": _("Cancel"),
         "deleted": _("The conversation was deleted."),
         "newConversation": _("Start a new conversation"),
+        **booking_texts(),
+    }
+
+
+def booking_texts() -> dict[str, str]:
+    """Texts of the booking steps (parley/widget/static/parley/widget/booking.js)."""
+    return {
+        "bookAppointment": _("Book an appointment"),
+        "nextFree": _("Next free: %(when)s"),
+        "firstFree": _("First free expert"),
+        "firstFreeHint": _("Get an appointment with whichever expert for this topic is free first."),
+        "bookFirstFree": _("Book with the first free expert"),
+        "bookWith": _("Book an appointment with %(name)s"),
+        "chooseType": _("What kind of appointment would you like?"),
+        "chooseTime": _("Choose a time"),
+        "appointmentType": _("Appointment"),
+        "expert": _("Expert"),
+        "when": _("When"),
+        "timeInZone": _("%(time)s (%(zone)s)"),
+        "yourZone": _("Times are shown in your time zone: %(zone)s."),
+        "loadingTimes": _("Loading free times…"),
+        "noFreeTimes": _("There is no free time in the next 14 days. Please try again later."),
+        "days": _("Days"),
+        "noTimesShort": _("no free time"),
+        "noTimes": _("No free time on this day. Please choose another day."),
+        "yourDetails": _("Your details"),
+        "note": _("Note for the expert (optional)"),
+        "book": _("Book"),
+        "booking": _("Booking…"),
+        "slotTaken": _("This time is no longer free. The free times are updated: please choose another one."),
+        "bookedConfirmed": _("Confirmed"),
+        "bookedRequested": _("Requested: the expert will confirm"),
+        "mailSent": _("We sent you an e-mail with a link to change or cancel."),
+        "toConversation": _("Go to the conversation with %(name)s"),
     }
 
 

@@ -1,5 +1,6 @@
 import os
 import secrets
+from datetime import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -9,6 +10,7 @@ from parley.accounts.models import User
 from parley.accounts.services import password_set, user_create, user_get_by_email
 from parley.experts.models import ExpertProfile, Topic
 from parley.experts.services import expert_profile_update, expert_status_set, expert_widget_update, topic_create
+from parley.scheduling.models import AppointmentType, WeeklyHours
 from parley.tenants.models import Tenant
 from parley.tenants.origins import normalise_origin
 from parley.tenants.services import tenant_create, tenant_widget_update
@@ -23,6 +25,12 @@ DEMO_TOPICS: list[tuple[str, list[str]]] = [
     ("Loans", ["anna.keller@demo.parley.test"]),
     ("Insurance", ["marc.dubois@demo.parley.test"]),
 ]
+# What customers can book in the web app: (name, channel, minutes).
+DEMO_APPOINTMENT_TYPES: list[tuple[str, str, int]] = [
+    ("Video consultation", AppointmentType.Channel.VIDEO, 30),
+    ("Phone call", AppointmentType.Channel.PHONE, 15),
+]
+DEMO_WORKING_HOURS = (time(9), time(17))  # Monday to Friday, in each expert's own time zone
 
 
 def demo_password() -> str:
@@ -67,6 +75,7 @@ class Command(BaseCommand):
                 expert_profile_update(profile=profile, description=description, languages=languages)
                 expert_status_set(profile=profile, status="online")
         demo_website_setup(tenant=tenant, users=users)
+        demo_appointments_setup(tenant=tenant, experts=[users[email] for _n, email, _l, _t in DEMO_EXPERTS])
         base = settings.PARLEY_BASE_URL
         self.stdout.write("Demo tenant 'demo' (Demo Bank) is ready.")
         self.stdout.write(f"  Admin portal:  {base}/t/demo/login/  {DEMO_ADMIN} / {password}")
@@ -98,3 +107,15 @@ def demo_website_setup(*, tenant: Tenant, users: dict[str, User]) -> None:
             document_max_mb=tenant.document_max_mb,
             document_types=tenant.document_types,
         )
+
+
+def demo_appointments_setup(*, tenant: Tenant, experts: list[User]) -> None:
+    """The demo's appointment types, and weekly hours for experts who have none yet (what an expert set is kept)."""
+    for position, (name, channel, minutes) in enumerate(DEMO_APPOINTMENT_TYPES, start=1):
+        AppointmentType.objects.get_or_create(
+            tenant=tenant, name=name, defaults={"channel": channel, "duration_minutes": minutes, "position": position}
+        )
+    start, end = DEMO_WORKING_HOURS
+    for expert in experts:
+        if not WeeklyHours.objects.filter(expert=expert).exists():
+            WeeklyHours.objects.bulk_create(WeeklyHours(expert=expert, weekday=day, start=start, end=end) for day in range(5))

@@ -1,6 +1,9 @@
 // Before a conversation: pick a topic (if the tenant has any), then an expert, then say who you are.
 import { ApiError } from "./api.js";
+import { bookingOffered, showBooking } from "./booking.js";
 import { avatar, h, presence, t } from "./dom.js";
+import { checkFields, field, privacyNotice } from "./form.js";
+import { formats, visitorZone } from "./when.js";
 
 export function showTopics(app) {
   const { topics } = app.config;
@@ -20,11 +23,17 @@ export function showTopics(app) {
 function showExperts(app, topic) {
   const { config } = app;
   const chat = config.features.chat;
+  const booking = bookingOffered(app);
+  const when = formats(app.language, visitorZone());
   const experts = config.experts.filter((expert) => !topic || !topic.id || expert.topic_ids.includes(topic.id));
+  const again = () => showExperts(app, topic);
   const card = (expert) => {
     const online = expert.online;
     const action = chat
       ? h("button", { type: "button", class: "btn", onclick: () => showStart(app, expert, topic) }, t(online ? "chatNow" : "writeMessage"))
+      : null;
+    const book = booking
+      ? h("button", { type: "button", class: chat ? "btn btn-quiet" : "btn", onclick: () => showBooking(app, { expert, topic, back: again }) }, t("bookAppointment"))
       : null;
     return h("li", { class: "card" },
       h("div", { class: "card-head" },
@@ -33,14 +42,25 @@ function showExperts(app, topic) {
       ),
       expert.description ? h("p", {}, expert.description) : null,
       expert.language_names.length ? h("p", { class: "hint" }, t("languages", { languages: expert.language_names.join(", ") })) : null,
-      action,
+      action || book ? h("div", { class: "actions" }, action, book) : null,
       chat && !online ? h("p", { class: "hint" }, t("offlineHint")) : null,
+      booking && expert.next_slot ? h("p", { class: "hint" }, t("nextFree", { when: when.soon(expert.next_slot) })) : null,
     );
   };
+  const firstFree = booking && topic && topic.id && experts.length
+    ? h("div", { class: "card first-free" },
+        h("h2", {}, t("firstFree")),
+        h("p", { class: "hint" }, t("firstFreeHint")),
+        h("div", { class: "actions" },
+          h("button", { type: "button", class: "btn", onclick: () => showBooking(app, { topic, back: again }) }, t("bookFirstFree")),
+        ),
+      )
+    : null;
   app.render(
     h("section", { "aria-labelledby": "step-title" },
       h("h1", { id: "step-title", tabindex: "-1" }, topic && topic.id ? topic.name : t("chooseExpert")),
-      chat ? null : h("p", { class: "notice" }, t("noChat", { name: config.tenant.name })),
+      chat || booking ? null : h("p", { class: "notice" }, t("noChat", { name: config.tenant.name })),
+      firstFree,
       experts.length ? h("ul", { class: "cards" }, experts.map(card)) : h("p", {}, t("noExperts")),
       config.topics.length && config.experts.length
         ? h("p", {}, h("button", { type: "button", class: "link", onclick: () => showTopics(app) }, t("otherTopic")))
@@ -49,49 +69,18 @@ function showExperts(app, topic) {
   );
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-function field(id, label, control) {
-  const error = h("p", { class: "error", id: `${id}-error`, hidden: true });
-  control.id = id;
-  control.setAttribute("aria-describedby", error.id);
-  return { node: h("div", { class: "field" }, h("label", { for: id }, label), control, error), control, error };
-}
-
-function privacyNotice(url) {
-  const [before, after = ""] = t("privacy", { link: "\u0000" }).split("\u0000");
-  const safe = /^(https?:)?\//.test(url) ? url : "#";
-  const link = h("a", { href: safe, target: "_blank", rel: "noopener noreferrer" }, t("privacyLink"), h("span", { class: "sr" }, ` ${t("newTab")}`));
-  return h("p", { class: "hint" }, before, link, after);
-}
-
 function showStart(app, expert, topic) {
   const name = field("start-name", t("name"), h("input", { type: "text", autocomplete: "name", required: true, maxlength: 120 }));
-  const email = field("start-email", t("email"), h("input", { type: "email", autocomplete: "email", required: true, maxlength: 254 }));
+  const email = field("start-email", t("email"), h("input", { type: "email", autocomplete: "email", required: true, maxlength: 254 }), { email: true });
   const message = field("start-message", t("message"), h("textarea", { rows: 4, required: true, maxlength: 5000 }));
   const alert = h("p", { class: "alert", role: "alert" });
   const submit = h("button", { type: "submit", class: "btn" }, t("start"));
   const fields = [name, email, message];
 
-  function check() {
-    let first = null;
-    for (const item of fields) {
-      const value = item.control.value.trim();
-      let problem = value ? "" : t("required");
-      if (!problem && item === email && !EMAIL.test(value)) problem = t("invalidEmail");
-      item.error.textContent = problem;
-      item.error.hidden = !problem;
-      if (problem) item.control.setAttribute("aria-invalid", "true");
-      else item.control.removeAttribute("aria-invalid");
-      if (problem && !first) first = item.control;
-    }
-    return first;
-  }
-
   async function send(event) {
     event.preventDefault();
     alert.textContent = "";
-    const invalid = check();
+    const invalid = checkFields(fields);
     if (invalid) {
       alert.textContent = t("fixErrors");
       invalid.focus();
