@@ -361,7 +361,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
             continue
         with transaction.atomic():
             appointment = (
-                Appointment.objects.select_for_update()
+                Appointment.objects.select_for_update(of=("self",))
                 .select_related("interaction", "expert", "appointment_type", "tenant")
                 .get(pk=candidate.pk)
             )

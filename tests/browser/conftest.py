@@ -1,4 +1,7 @@
-"""Real-browser end-to-end tests: Playwright (sync API) drives Debian's Chromium against pytest-django's live server.
+"""Real-browser end-to-end tests: Playwright (sync API) drives Debian's Chromium against the real ASGI application.
+
+The `live_server` here replaces pytest-django's WSGI-only one: uvicorn serves `config.asgi.application` (HTTP through
+the WSGI bridge, WebSockets through Channels) on 127.0.0.1 in a background thread, for this package.
 
 Every context a test opens is watched by a `BrowserGuard`: console errors, uncaught page errors, CSP violations
 (recorded by an init script) and requests to any origin other than the live server's are collected, and each
@@ -7,10 +10,16 @@ test ends with `guard.assert_clean()`.
 
 import os
 import re
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test.utils import override_settings
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -20,6 +29,7 @@ from playwright.sync_api import (
     Playwright,
     Request,
     Response,
+    expect,
     sync_playwright,
 )
 
@@ -58,6 +68,137 @@ CSP_INIT_SCRIPT = """
 """
 
 TIMEOUT_MS = 10_000
+SERVER_START_SECONDS = 20
+SERVER_STOP_SECONDS = 10
+SERVER_IDLE_SECONDS = 10
+
+
+class AsgiLiveServer:
+    """uvicorn serving Parley's ASGI application on 127.0.0.1 (a free port) in a background thread.
+
+    The server runs in this process, so it shares the test database (tests use `transactional_db`, so it sees
+    committed data), the settings (`override_settings` reach it), the cache, the in-memory channel layer (or Redis
+    when REDIS_URL is set) and the locmem mail outbox.
+
+    Database connections: the HTTP bridge's worker threads and Channels' `database_sync_to_async` thread keep their
+    connections for CONN_MAX_AGE seconds. While this server runs, CONN_MAX_AGE is 0, so each request and each
+    consumer hop closes its connection when it is done: nothing stays connected between tests (a PostgreSQL
+    TRUNCATE or the final DROP DATABASE would wait for or fail on it).
+
+    Test code runs in the thread where Playwright's event loop counts as running: a service that publishes a realtime
+    event, called from a test while browsers listen, would queue it on that loop instead of the server's. Prepare
+    data before the browsers connect, or act through the browsers.
+    """
+
+    def __init__(self) -> None:
+        import uvicorn
+
+        from config import asgi
+
+        self._asgi = asgi
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))  # bound here and handed to uvicorn: no race for the port
+        self.host, self.port = self._socket.getsockname()[:2]
+        self.url = f"http://{self.host}:{self.port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                asgi.application,
+                host=self.host,
+                port=self.port,
+                lifespan="off",
+                log_level="warning",
+                access_log=False,
+                timeout_graceful_shutdown=SERVER_STOP_SECONDS,
+            )
+        )
+        self.thread = threading.Thread(target=self._run, name="parley-test-uvicorn", daemon=True)
+        self._error: BaseException | None = None
+        database = settings.DATABASES["default"]  # the very dict every connection's settings_dict is
+        self._conn_max_age = database.get("CONN_MAX_AGE", 0)
+        # What pytest-django's `_live_server_helper` enables for each test that uses `live_server` (and disables
+        # after it): links in mails, the loader, the web app's postMessage check and the demo page use the base URL.
+        hosts = list(settings.ALLOWED_HOSTS)
+        self._live_server_modified_settings = override_settings(
+            PARLEY_BASE_URL=self.url, ALLOWED_HOSTS=hosts if self.host in hosts else [*hosts, self.host]
+        )
+
+    def _run(self) -> None:
+        try:
+            self.server.run(sockets=[self._socket])
+        except BaseException as exc:  # reported by start() or stop()
+            self._error = exc
+
+    def start(self) -> None:
+        settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+        self.thread.start()
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                error = self._error
+                self._shutdown()
+                raise RuntimeError(f"uvicorn did not start on {self.url}: {error!r}")
+            time.sleep(0.02)
+        with socket.create_connection((self.host, self.port), timeout=SERVER_START_SECONDS):
+            pass  # it accepts connections
+
+    def wait_idle(self, timeout: float = SERVER_IDLE_SECONDS) -> None:
+        """Wait until no connection is open and no request or socket handler runs (e.g. after the browser contexts
+        closed, their sockets' disconnect handlers still write to the database)."""
+        state = self.server.server_state
+        deadline = time.monotonic() + timeout
+        while state.connections or state.tasks:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"The server is still busy {timeout} s after the test: {len(state.connections)} connection(s), "
+                    f"{len(state.tasks)} task(s)."
+                )
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._shutdown()
+        assert not self.thread.is_alive(), "uvicorn did not stop"
+        assert self._error is None, f"uvicorn failed: {self._error!r}"
+
+    def _shutdown(self) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(SERVER_STOP_SECONDS + 5)
+        workers = self._asgi.http.workers
+        threads = list(workers._threads)
+        workers.stop()  # lifespan is off, so nobody else tells the bridge's threads to end
+        for thread in threads:
+            thread.join(SERVER_STOP_SECONDS)
+        settings.DATABASES["default"]["CONN_MAX_AGE"] = self._conn_max_age
+        self._socket.close()
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@pytest.fixture(scope="package")
+def live_server(django_db_setup: None) -> Iterator[AsgiLiveServer]:
+    """Overrides pytest-django's (WSGI only) `live_server` for this package: the real ASGI application, so the
+    portal's and the web app's WebSockets work. pytest-django's `_live_server_helper` still gives every test that
+    uses it `transactional_db` and enables `_live_server_modified_settings` (PARLEY_BASE_URL) around the test."""
+    server = AsgiLiveServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _server_quiet_between_tests(transactional_db: None, live_server: AsgiLiveServer) -> Iterator[None]:
+    """Rate-limit counters start from zero (they live in Redis when REDIS_URL is set, so they would outlive a run);
+    after the test (its browser contexts are closed by then) wait until the server has finished with their
+    connections, before the database is emptied for the next test."""
+    # pytest-django's `_live_server_helper` enabled the server's settings for this test (see AsgiLiveServer).
+    assert settings.PARLEY_BASE_URL == live_server.url, "PARLEY_BASE_URL is not the live server's address"
+    cache.clear()
+    yield
+    live_server.wait_idle()
 
 
 # Playwright's sync API leaves its event loop marked as running in the test thread from the moment it starts until
@@ -107,6 +248,15 @@ def browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
     browser.close()
 
 
+@pytest.fixture(scope="package", autouse=True)
+def _expect_timeout() -> Iterator[None]:
+    """expect() retries for TIMEOUT_MS (Playwright's default is 5 s), like actions in a watched context: the same
+    explicit limit everywhere, with room for a busy CI machine."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    yield
+    expect.set_options(timeout=None)  # back to Playwright's default
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict:
     return {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
@@ -151,7 +301,14 @@ class BrowserGuard:
         self._problems: list[str] = []
         self._console_errors: list[tuple[str, str]] = []
         self._document_statuses: set[tuple[str, int]] = set()
+        self._allowed_failed_loads: list[tuple[str, int]] = []
         self._checked = 0
+
+    def allow_failed_load(self, url: str, status: int) -> None:
+        """Chromium logs a console error for every request answered with an error status, fetch() calls included.
+        A test that provokes one on purpose (and asserts what the page shows for it) allows exactly that one
+        message: this URL, this status, once."""
+        self._allowed_failed_loads.append((url, status))
 
     def watch(self, context: BrowserContext) -> BrowserContext:
         context.set_default_timeout(TIMEOUT_MS)
@@ -184,10 +341,14 @@ class BrowserGuard:
     @property
     def problems(self) -> list[str]:
         problems = list(self._problems)
+        allowed = list(self._allowed_failed_loads)
         for text, location in self._console_errors:
             failed = self.FAILED_LOAD.match(text)
             if failed and (location, int(failed.group(1))) in self._document_statuses:
                 continue  # the page itself, answered with the 4xx status the test expects and checks
+            if failed and (location, int(failed.group(1))) in allowed:
+                allowed.remove((location, int(failed.group(1))))  # provoked by the test, allowed once
+                continue
             problems.append(f"console error: {text} ({location})")
         return problems
 
