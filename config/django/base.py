@@ -237,3 +237,32 @@ LOGGING = {
         "pikepdf": {"level": "WARNING"},  # announces its C++ log bridge at INFO on import
     },
 }
+
+# --- Calendar sync (P12): parley/scheduling/calendars ------------------------------------------------------------
+# Google and Microsoft are offered once a client id and secret are set. The endpoint URLs default to the real ones;
+# tests point them at local servers. A calendar's content never reaches the logs: the caldav library logs whole
+# responses at DEBUG, so its loggers (and the HTTP clients') stay at WARNING whatever PARLEY_LOG_LEVEL says.
+INSTALLED_APPS += ["parley.scheduling.calendars"]
+PARLEY_GOOGLE_CLIENT_ID = env_str("PARLEY_GOOGLE_CLIENT_ID", "")
+PARLEY_GOOGLE_CLIENT_SECRET = env_secret("PARLEY_GOOGLE_CLIENT_SECRET")
+PARLEY_GOOGLE_AUTH_URL = env_url("PARLEY_GOOGLE_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth", schemes=("https",))
+PARLEY_GOOGLE_TOKEN_URL = env_url("PARLEY_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token", schemes=("https",))
+PARLEY_GOOGLE_API_URL = env_url("PARLEY_GOOGLE_API_URL", "https://www.googleapis.com/calendar/v3", schemes=("https",))
+PARLEY_GOOGLE_REVOKE_URL = env_url("PARLEY_GOOGLE_REVOKE_URL", "https://oauth2.googleapis.com/revoke", schemes=("https",))
+PARLEY_MICROSOFT_CLIENT_ID = env_str("PARLEY_MICROSOFT_CLIENT_ID", "")
+PARLEY_MICROSOFT_CLIENT_SECRET = env_secret("PARLEY_MICROSOFT_CLIENT_SECRET")
+PARLEY_MICROSOFT_AUTH_URL = env_url(
+    "PARLEY_MICROSOFT_AUTH_URL", "https://login.microsoftonline.com/common/oauth2/v2.0/authorize", schemes=("https",)
+)
+PARLEY_MICROSOFT_TOKEN_URL = env_url(
+    "PARLEY_MICROSOFT_TOKEN_URL", "https://login.microsoftonline.com/common/oauth2/v2.0/token", schemes=("https",)
+)
+PARLEY_MICROSOFT_API_URL = env_url("PARLEY_MICROSOFT_API_URL", "https://graph.microsoft.com/v1.0", schemes=("https",))
+PARLEY_CALENDAR_HTTP_TIMEOUT = float(env_int("PARLEY_CALENDAR_HTTP_TIMEOUT", 10, minimum=1, maximum=60))
+PARLEY_CALENDAR_SYNC_BATCH = env_int("PARLEY_CALENDAR_SYNC_BATCH", 50, minimum=1, maximum=1000)
+# CalDAV servers on private, loopback or link-local addresses (and plain http to 127.0.0.1) are refused unless this is
+# on: an expert's URL must not reach Parley's own network.
+PARLEY_CALDAV_ALLOW_PRIVATE = env_bool("PARLEY_CALDAV_ALLOW_PRIVATE", False)
+for _quiet in ("caldav", "httpx", "httpcore", "niquests", "urllib3", "urllib3_future", "recurring_ical_events"):
+    LOGGING["loggers"][_quiet] = {"level": "WARNING"}  # type: ignore[index]
+# --- end of calendar sync ------------------------------------------------------------------------------------------

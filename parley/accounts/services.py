@@ -186,6 +186,7 @@ def user_erase(*, actor: User, user: User) -> None:
     Rows are deleted and the person's data key is destroyed in the same transaction, so copies in backups can no
     longer be decrypted. The conversations the person holds as expert go too (transfer them first to keep them)."""
     from parley.interactions.services import interactions_delete_for_expert
+    from parley.scheduling.calendars.services import calendars_unlink_for_expert
 
     if user.tenant_id != actor.tenant_id:
         raise NotFound(_("No such account."))
@@ -194,6 +195,7 @@ def user_erase(*, actor: User, user: User) -> None:
     if profile is not None and profile.photo is not None:
         file_delete(stored=profile.photo)
     interactions_delete_for_expert(user=user)
+    calendars_unlink_for_expert(user=user)
     sessions_end_for_user(user.id)
     Invitation.objects.filter(invited_by=user).update(invited_by=None)
     user_id = user.id

@@ -33,6 +33,10 @@ EXPERT_ROUTES = [
     ("scheduling:availability", "post"),
     ("scheduling:extra_hours_add", "post"),
     ("scheduling:absence_add", "post"),
+    ("calendars:list", "get"),
+    ("calendars:connect", "post"),
+    ("calendars:callback", "get"),
+    ("calendars:caldav", "post"),
 ]
 MEMBER_ROUTES = [  # any signed-in member of the tenant
     ("accounts:account", "get"),
@@ -97,6 +101,9 @@ OTHER_COVERED |= {
     "scheduling:type_delete",
     "scheduling:mail_retry",
 }
+# Calendar connection routes: see parley/scheduling/calendars/tests/test_views.py (another tenant and a colleague get
+# 404, an admin gets 403, an unknown connection 404).
+OTHER_COVERED |= {"calendars:sync", "calendars:unlink"}
 
 
 def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
