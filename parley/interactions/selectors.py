@@ -289,18 +289,24 @@ def widget_config(*, tenant: Tenant, page: str = "/") -> dict[str, Any]:
 
 def _booking_config(tenant: Tenant, profiles: list[ExpertProfile]) -> tuple[list[dict[str, Any]], dict[str, str | None]]:
     """The appointment types the web app offers, and each expert's first free start (ISO UTC) within 14 days for the
-    first of them: a few queries per expert, none per slot."""
-    from parley.scheduling.selectors import appointment_types_offered, expert_slots
+    first of them: a few queries for the whole team, none per expert or slot."""
+    from parley.scheduling.selectors import appointment_types_offered, slots_by_expert
 
     kinds = appointment_types_offered(tenant=tenant) if tenant.appointments_enabled else []
     types = [{"id": str(k.id), "name": k.name, "channel": k.channel, "duration_minutes": k.duration_minutes} for k in kinds]
     next_slots: dict[str, str | None] = {}
     if kinds:
         now = timezone.now()
+        found = slots_by_expert(
+            tenant=tenant,
+            experts=[p.user for p in profiles],
+            appointment_type=kinds[0],
+            start=now,
+            end=now + timedelta(days=14),
+            now=now,
+        )
         for profile in profiles:
-            slots = expert_slots(
-                tenant=tenant, expert=profile.user, appointment_type=kinds[0], start=now, end=now + timedelta(days=14), now=now
-            )
+            slots = found[profile.user_id]
             next_slots[str(profile.id)] = slots[0].astimezone(UTC).isoformat().replace("+00:00", "Z") if slots else None
     return types, next_slots
 

@@ -160,3 +160,31 @@ def test_appointments_switched_off_store_nothing(world, bookable):
     with pytest.raises(services.FeatureOff):
         _book(world, kind, profile, next_monday_utc(8))
     assert not Appointment.objects.exists()
+
+
+def test_the_slot_list_of_a_team_costs_the_same_few_queries_for_any_number_of_experts(world, bookable):
+    from datetime import time
+
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from parley.accounts.services import user_create
+    from parley.scheduling.models import WeeklyHours
+    from parley.scheduling.selectors import slots_for
+
+    kind, _profile = bookable
+    start = next_monday_utc(0)
+
+    def count() -> int:
+        with CaptureQueriesContext(db) as queries:
+            result = slots_for(tenant=world.acme, appointment_type=kind, start=start, end=start + timedelta(days=56))
+        assert all(r.slots for r in result)
+        return len(queries)
+
+    few = count()
+    for n in range(5):
+        colleague = user_create(
+            tenant=world.acme, name=f"C{n}", email=f"c{n}@acme.test", password="x-Passw0rd-long-1", role="expert"
+        )
+        WeeklyHours.objects.create(expert=colleague, weekday=0, start=time(9), end=time(12))
+    assert count() == few <= 10
