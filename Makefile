@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 
 BIN := $(VENV)/bin
 
-.PHONY: run test venv install install-test browser lint bench-http clean
+.PHONY: run test venv install install-test browser lint bench-http bench-slots bench-chat clean
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "error: Parley needs Python >= 3.12 (python3.12 or python3.13 not found; set PYTHON=...)" >&2; exit 1; fi
@@ -59,6 +59,12 @@ lint: $(VENV)/.installed-test
 
 bench-http: install-test
 	$(BIN)/python bench/http/run.py
+
+bench-slots: install-test
+	$(BIN)/python bench/slots/run.py $(BENCH_ARGS)
+
+bench-chat: install-test
+	$(BIN)/python bench/chat/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
