@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "parley.realtime",
     "parley.widget",
     "parley.scheduling",
+    "parley.calls",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,10 @@ LOGIN_URL = "home"
 PARLEY_LOGIN_MAX_FAILURES = env_int("PARLEY_LOGIN_MAX_FAILURES", 5, minimum=1)
 PARLEY_LOGIN_LOCK_MINUTES = env_int("PARLEY_LOGIN_LOCK_MINUTES", 15, minimum=1)
 PARLEY_INVITATION_DAYS = env_int("PARLEY_INVITATION_DAYS", 7, minimum=1, maximum=30)
+# Calls (P05): ICE servers for the browsers; TURN credentials in coturn's shared-secret format, per join.
+PARLEY_ICE_SERVERS = env_list("PARLEY_ICE_SERVERS", [])
+PARLEY_TURN_SECRET = env_str("PARLEY_TURN_SECRET", "")
+PARLEY_TURN_TTL = env_int("PARLEY_TURN_TTL", 3 * 3600, minimum=300, maximum=86_400)
 # Anonymous endpoints (the web app's API and sockets) are rate-limited; switch off only for load tests.
 PARLEY_RATE_LIMITS = env_bool("PARLEY_RATE_LIMITS", True)
 # An expert counts as online while a portal socket of theirs sent a heartbeat within this many seconds.

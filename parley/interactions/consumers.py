@@ -100,6 +100,36 @@ def portal_hello(*, user: Any, slug: str, channel_name: str) -> tuple[uuid.UUID,
     return membership.tenant_id, membership.role
 
 
+CALL_ACTIONS = {"ring", "accept", "decline", "cancel", "waiting"}
+
+
+def _call_frame(content: dict[str, Any], sender: str, interaction: Interaction) -> dict[str, Any]:
+    if not interaction.tenant.calls_enabled:
+        raise ApplicationError("Calls are switched off.", {"code": "calls_off"})
+    action, media = content.get("action"), content.get("media", "video")
+    if action not in CALL_ACTIONS or media not in ("audio", "video"):
+        raise ApplicationError("A call frame needs an action and media audio or video.")
+    frame = {"type": "call", "action": action, "media": media, "sender": sender, "interaction_id": str(interaction.id)}
+    if sender == Side.CUSTOMER:
+        frame["customer_name"] = interaction.customer_name
+    return frame
+
+
+def visitor_call(*, interaction_id: uuid.UUID, content: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A ring (or answer) from the visitor goes to every portal tab of the conversation's expert."""
+    interaction = _interaction(interaction_id)
+    if interaction.expert_id is None:
+        raise ApplicationError("Nobody to call in this conversation.")
+    return events.user_group(interaction.tenant_id, interaction.expert_id), _call_frame(content, Side.CUSTOMER, interaction)
+
+
+def portal_call(*, user: Any, interaction_id: uuid.UUID, content: dict[str, Any]) -> dict[str, Any]:
+    interaction = access_interaction(actor=user, interaction_id=interaction_id)
+    if interaction.expert_id != user.id:
+        raise ApplicationError("Only the expert of this conversation calls in it.")
+    return _call_frame(content, Side.EXPERT, interaction)
+
+
 def portal_open(*, user: Any, interaction_id: uuid.UUID, after: int) -> list[dict[str, Any]]:
     interaction = access_interaction(actor=user, interaction_id=interaction_id)
     return [_ready(interaction), *_backlog(interaction, after)]
@@ -142,6 +172,9 @@ class ConversationConsumer(JsonConsumer):
 
     async def ix_revoke(self, event: dict[str, Any]) -> None:
         pass
+
+    async def ix_call(self, event: dict[str, Any]) -> None:
+        """Call frames from the expert are for the visitor only (admins looking on do not ring)."""
 
     async def typing(self, interaction_id: uuid.UUID) -> None:
         frame = {"type": "typing", "sender": self.side, "interaction_id": str(interaction_id)}
@@ -200,6 +233,9 @@ class WidgetConsumer(ConversationConsumer):
                 await database_sync_to_async(visitor_message)(interaction_id=self.interaction_id, body=content.get("body"))
             elif kind == "typing":
                 await self.typing(self.interaction_id)
+            elif kind == "call":
+                group, frame = await database_sync_to_async(visitor_call)(interaction_id=self.interaction_id, content=content)
+                await self.channel_layer.group_send(group, {"type": "inbox.event", "frame": frame})
             elif kind == "seen":
                 await database_sync_to_async(visitor_seen)(
                     interaction_id=self.interaction_id, delivered=_int(content.get("delivered")), read=_int(content.get("read"))
@@ -221,6 +257,9 @@ class WidgetConsumer(ConversationConsumer):
 
     async def on_deleted(self, interaction_id: str | None) -> None:
         await self.close(4404)
+
+    async def ix_call(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["frame"])
 
 
 class PortalConsumer(ConversationConsumer):
@@ -306,6 +345,11 @@ class PortalConsumer(ConversationConsumer):
                 )
             elif kind == "typing":
                 await self.typing(interaction_id)
+            elif kind == "call":
+                frame = await database_sync_to_async(portal_call)(user=self.user, interaction_id=interaction_id, content=content)
+                await self.channel_layer.group_send(
+                    events.conversation_group(interaction_id), {"type": "ix.call", "frame": frame}
+                )
             elif kind == "seen":
                 await database_sync_to_async(portal_seen)(
                     user=self.user,

@@ -70,6 +70,11 @@ def _clean_customer(name: Any, email: Any) -> tuple[str, str]:
     return name, email
 
 
+def visitor_token_issue(*, interaction: Interaction) -> str:
+    """Another bearer token for the same conversation (a join link, a device the customer moves to)."""
+    return _new_token(interaction)
+
+
 def _new_token(interaction: Interaction) -> str:
     token = secrets.token_urlsafe(32)
     VisitorAccess.objects.create(tenant_id=interaction.tenant_id, interaction=interaction, token_hash=token_hash(token))

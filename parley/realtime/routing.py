@@ -7,11 +7,13 @@ from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
+from parley.calls.consumers import CallConsumer
 from parley.interactions.consumers import PortalConsumer, WidgetConsumer
 
 routes = [
     path("ws/widget/<str:slug>/", WidgetConsumer.as_asgi()),
     path("ws/t/<str:slug>/inbox/", PortalConsumer.as_asgi()),
+    path("ws/call/<str:slug>/<uuid:interaction_id>/", CallConsumer.as_asgi()),
 ]
 
 websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(routes)))

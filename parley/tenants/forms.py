@@ -34,6 +34,11 @@ class TenantSettingsForm(forms.Form):
     documents_enabled = forms.BooleanField(label=_("Documents"), required=False)
     appointments_enabled = forms.BooleanField(label=_("Appointments"), required=False)
     calls_enabled = forms.BooleanField(label=_("Audio and video calls"), required=False)
+    calls_relay_only = forms.BooleanField(
+        label=_("Relay the customer's call connection"),
+        required=False,
+        help_text=_("The customer's browser connects through the TURN server only, so experts never learn their IP address."),
+    )
     retention_months = forms.IntegerField(
         label=_("Delete customer data after (months)"),
         min_value=1,

@@ -50,6 +50,8 @@ class Tenant(BaseModel):
     documents_enabled = models.BooleanField(_("documents"), default=True)
     appointments_enabled = models.BooleanField(_("appointments"), default=True)
     calls_enabled = models.BooleanField(_("audio and video calls"), default=True)
+    # P05: the customer's browser uses TURN relay candidates only, so the expert never learns their IP address.
+    calls_relay_only = models.BooleanField(_("calls: relay the customer's connection (hides their IP address)"), default=False)
     retention_months = models.PositiveSmallIntegerField(
         _("retention of customer data (months)"),
         default=MAX_RETENTION_MONTHS,

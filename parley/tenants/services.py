@@ -27,6 +27,7 @@ SETTINGS_FIELDS = (
     "documents_enabled",
     "appointments_enabled",
     "calls_enabled",
+    "calls_relay_only",
     "retention_months",
     "require_two_factor",
 )

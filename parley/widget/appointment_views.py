@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from parley.accounts.throttle import client_address
 from parley.core.exceptions import ApplicationError, NotFound
 from parley.core.ratelimit import rate_limit
+from parley.interactions.services import visitor_token_issue
 from parley.scheduling import services
 from parley.scheduling.models import Appointment
 from parley.scheduling.selectors import ACTIVE_STATUSES, expert_slots, zone_of
@@ -120,6 +121,7 @@ def _page(
             "past": appointment.starts_at <= now,
             "changeable": changeable,
             "can_accept": changeable and proposal,
+            "can_join": can_join(appointment, now),
             "step": step,
             "error": error,
             "done": done,
@@ -138,6 +140,28 @@ def _gone(request: HttpRequest, tenant: Tenant) -> HttpResponse:
         response = render(request, "widget/appointment_gone.html", {"tenant": tenant, "language": language}, status=404)
     response["Content-Language"] = language
     return response
+
+
+JOIN_EARLY = timedelta(minutes=10)
+JOIN_LATE = timedelta(minutes=30)
+
+
+def can_join(appointment: Appointment, now: datetime) -> bool:
+    """The call of a confirmed appointment opens ten minutes before it and stays open until after its end."""
+    return (
+        appointment.tenant.calls_enabled
+        and appointment.status == Appointment.Status.CONFIRMED
+        and appointment.starts_at - JOIN_EARLY <= now <= appointment.ends_at + JOIN_LATE
+    )
+
+
+def _join(request: HttpRequest, tenant: Tenant, appointment: Appointment) -> HttpResponse:
+    """The waiting room: a fresh conversation token in the fragment, and the web app asks the expert to let them in."""
+    if not can_join(appointment, timezone.now()):
+        return _page(request, tenant, appointment, error=_("The call opens ten minutes before the appointment."), status=400)
+    token = visitor_token_issue(interaction=appointment.interaction)
+    url = reverse("widget:app", kwargs={"slug": tenant.slug})
+    return HttpResponseRedirect(f"{url}#resume={token}&call=waiting")
 
 
 def _act(appointment: Appointment, action: str, starts_at: str) -> str:
@@ -181,6 +205,8 @@ def manage_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         done = request.GET.get("done", "")
         return _page(request, tenant, appointment, step=step if step in STEPS else "", done=done if done in DONE else "")
     action = request.POST.get("action", "")
+    if action == "join":
+        return _join(request, tenant, appointment)
     with translation.override(_language(request, tenant, appointment)):
         try:
             done = _act(appointment, action, request.POST.get("starts_at", ""))

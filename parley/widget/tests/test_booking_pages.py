@@ -307,3 +307,24 @@ def test_the_demo_command_adds_appointment_types_and_working_hours_once(db):
         assert hours == [(day, time(9), time(17)) for day in range(5)]
     config = widget_config(tenant=tenant)
     assert len(config["experts"]) == 2 and all(expert["next_slot"] for expert in config["experts"])
+
+
+def test_the_appointment_call_opens_ten_minutes_before_and_leads_to_the_waiting_room(world: World, kind: AppointmentType):
+    from parley.interactions.selectors import access_visitor_interaction
+
+    start = next_monday_utc(9)
+    appointment, token = _book(world, kind, start)
+    client = Client(enforce_csrf_checks=True)
+    html = client.get(_page(token)).content.decode()
+    assert 'value="join"' not in html  # days ahead: no join button yet
+    Appointment.objects.filter(pk=appointment.pk).update(
+        starts_at=datetime.now(UTC) + timedelta(minutes=5), ends_at=datetime.now(UTC) + timedelta(minutes=35)
+    )
+    html = client.get(_page(token)).content.decode()
+    assert 'value="join"' in html
+    response = _post(client, _page(token), html, action="join")
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith("/w/acme/#resume=") and location.endswith("&call=waiting")
+    visitor_token = location.split("#resume=")[1].split("&")[0]
+    assert access_visitor_interaction(tenant=world.acme, token=visitor_token) == appointment.interaction
