@@ -25,18 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from run import (  # the benchmark's helpers (this directory)
-    BIN,
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/, for common.py
+from common import log, login, parley_server, prepare_data  # noqa: E402
+from run import (  # noqa: E402  the chat benchmark's helpers (this directory)
     EXPERTS,
-    HOST,
+    NO_RATE_LIMITS,
     Bench,
-    Server,
-    base_env,
-    free_port,
-    log,
-    login,
     redis_url,
-    run_checked,
     start_conversations,
     stored_messages,
 )
@@ -89,16 +84,13 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="parley-lost-events-"))
     server = None
     try:
-        env = base_env(work / "data")
-        run_checked([str(BIN / "parley"), "migrate", "--no-input"], env)
-        run_checked([str(BIN / "parley"), "demo"], env)
+        env = prepare_data(work / "data", **NO_RATE_LIMITS)
         if args.capacity:
             env.update(DJANGO_SETTINGS_MODULE="settings_capacity", PYTHONPATH="bench/chat")
         if args.redis:
             env["REDIS_URL"] = redis_url()
-        port = free_port()
-        argv = [str(BIN / "parley"), "serve", "--host", HOST, "--port", str(port)]
-        server = Server("parley", argv, env, work / "serve.log", port)
+        server = parley_server("parley", env, work / "serve.log")
+        port = server.port
         server.start()
         server.wait_ready()
         received, stored = asyncio.run(burst(port))

@@ -24,35 +24,42 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import http.client
-import http.cookies
 import json
 import math
 import os
-import platform
-import re
-import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/, for common.py
+from common import (  # noqa: E402
+    BIN,
+    HOST,
+    Server,
+    exit_on_signals,
+    fmt_ratio,
+    free_port,
+    group_cpu_seconds,
+    log,
+    log_elapsed_time,
+    login,
+    parley_server,
+    prepare_data,
+    print_report,
+    print_table,
+    request,
+    run_main,
+    workspace,
+)
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-BIN = Path(sys.executable).parent  # the venv's bin/ (run as .venv/bin/python bench/chat/run.py)
-HOST = "127.0.0.1"
 SLUG = "demo"
-DEMO_PASSWORD = "bench-demo-password-1"
 EXPERTS = ("anna.keller@demo.parley.test", "marc.dubois@demo.parley.test")  # the demo experts (`parley demo`)
-LOGIN_PATH = f"/t/{SLUG}/login/"
 WIDGET_PATH = f"/ws/widget/{SLUG}/"
 PORTAL_PATH = f"/ws/t/{SLUG}/inbox/"
 MAX_OPEN = 20  # conversations one portal socket may open (parley/interactions/consumers.py)
@@ -60,121 +67,11 @@ RELAY = "bare relay"
 WAIT = 30.0  # seconds any single step (a handshake, a ready frame) may take
 DRAIN = 60.0  # seconds a phase waits for its last messages while they still arrive
 QUIET = 2.0  # seconds without any arrival after which what is missing counts as lost
+# The data directory's extra environment: rate limits off (the run starts N conversations from one address and
+# sends faster than the per-socket frame limit; PARLEY_RATE_LIMITS=0 exists for load tests).
+NO_RATE_LIMITS = {"PARLEY_RATE_LIMITS": "0"}
 
-
-STARTED = time.monotonic()
-
-
-def log(message: str) -> None:
-    print(f"[bench {time.monotonic() - STARTED:5.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Processes (as in bench/http/run.py)
-
-
-@dataclass
-class Server:
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    log_path: Path
-    port: int
-    proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log_file = self.log_path.open("wb")
-        try:
-            self.proc = subprocess.Popen(
-                self.argv, env=self.env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        finally:
-            log_file.close()
-
-    @property
-    def pgid(self) -> int:
-        return self.proc.pid if self.proc is not None else 0  # start_new_session: the leader's pid is the group id
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def wait_ready(self, path: str = "/healthz", timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                status, _, _ = request(self.port, "GET", path, timeout=2)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not answer {path} within {timeout:.0f} s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        """Stop the whole process group: SIGTERM (uvicorn shuts down gracefully), SIGKILL after 10 s."""
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                continue
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the leader is gone; nothing else of the group survives it
-            except ProcessLookupError:
-                pass
-            break
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def request(
-    port: int, method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes | None = None, timeout=10
-) -> tuple[int, http.client.HTTPMessage, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        conn.close()
-
-
-def run_checked(argv: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-
-
-def base_env(data_dir: Path) -> dict[str, str]:
-    """The caller's environment without Parley's own settings: SQLite in the throwaway data directory, local
-    settings, and the rate limits off (the run starts N conversations from one address and sends faster than
-    the per-socket frame limit; PARLEY_RATE_LIMITS=0 exists for load tests)."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "DJANGO_")) and k not in {"DATABASE_URL", "REDIS_URL"}
-    }
-    env.update(
-        PARLEY_DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="config.django.local",
-        PARLEY_DEMO_PASSWORD=DEMO_PASSWORD,
-        PARLEY_RATE_LIMITS="0",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+log_elapsed_time()  # log lines carry the seconds since the start
 
 
 def redis_url() -> str:
@@ -186,44 +83,6 @@ def redis_url() -> str:
             return f"redis://{HOST}:6379/0"
     except OSError:
         raise RuntimeError("--redis needs REDIS_URL or a Redis on 127.0.0.1:6379") from None
-
-
-def login(port: int, email: str) -> str:
-    """Sign in through the real login form (CSRF token included); return the Cookie header for the portal socket."""
-    status, headers, body = request(port, "GET", LOGIN_PATH)
-    if status != 200:
-        raise RuntimeError(f"GET {LOGIN_PATH} answered {status}")
-    cookies: dict[str, str] = {}
-
-    def remember(h: http.client.HTTPMessage) -> None:
-        for raw in h.get_all("Set-Cookie") or []:
-            jar = http.cookies.SimpleCookie()
-            jar.load(raw)
-            for name, morsel in jar.items():
-                cookies[name] = morsel.value
-
-    remember(headers)
-    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if not match or "csrftoken" not in cookies:
-        raise RuntimeError("the login page has no CSRF token")
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": match.group(1).decode(), "email": email, "password": DEMO_PASSWORD})
-    origin = f"http://{HOST}:{port}"
-    status, headers, body = request(
-        port,
-        "POST",
-        LOGIN_PATH,
-        body=form.encode(),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-            "Origin": origin,
-            "Referer": origin + LOGIN_PATH,
-        },
-    )
-    remember(headers)
-    if status != 302 or "parley_session" not in cookies:
-        raise RuntimeError(f"login of {email} failed: {status} {body[:300]!r}")
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
 def start_conversations(port: int, pairs: int, experts: int = len(EXPERTS)) -> list[tuple[str, str, int]]:
@@ -258,22 +117,6 @@ def start_conversations(port: int, pairs: int, experts: int = len(EXPERTS)) -> l
         started = json.loads(body)
         conversations.append((started["conversation"]["id"], started["token"], expert))
     return conversations
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU time of every process in a process group, from /proc (0 where /proc is missing)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid:  # fields after the command: state ppid pgrp ... utime(12) stime(13)
-            total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -615,22 +458,6 @@ def percentile(sorted_values: list[int], pct: float) -> float:
 # Main
 
 
-def fmt_ratio(ratio: float | None) -> str:
-    return f"{ratio:.3f} (1/{1 / ratio:.1f})" if ratio else "-"
-
-
-def machine() -> dict[str, object]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpus": os.cpu_count(), "cpu_model": model, "platform": platform.platform(), "python": platform.python_version()}
-
-
 async def measure(args: argparse.Namespace, targets: list[Bench]) -> dict[str, dict[str, list[Sample]]]:
     samples: dict[str, dict[str, list[Sample]]] = {t.name: {"paced": [], "closed": []} for t in targets}
     last_ping = time.monotonic()
@@ -757,13 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.pairs < 1 or args.messages < 1 or args.rate <= 0 or args.rounds < 1:
         parser.error("--pairs, --messages, --rounds must be at least 1 and --rate above 0")
 
-    # SIGTERM/SIGHUP end the run like Ctrl-C does, so the finally block below stops every server.
-    def _terminate(signum, frame):  # type: ignore[no-untyped-def]
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGHUP, _terminate)
-
+    exit_on_signals()
     extra_env = {}
     for item in args.server_env:
         key, sep, value = item.partition("=")
@@ -771,22 +592,15 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--server-env takes KEY=VALUE, not {item!r}")
         extra_env[key] = value
     layers = ["memory", "redis"] if args.both_layers else ["redis" if args.redis else "memory"]
-    work = Path(tempfile.mkdtemp(prefix="parley-bench-chat-"))
-    servers: list[Server] = []
-    try:
-        log(f"working directory {work}")
-        env = base_env(work / "data")
+    with workspace("parley-bench-chat-", args.keep) as (work, servers):
         redis = redis_url() if "redis" in layers else ""
-        run_checked([str(BIN / "parley"), "migrate", "--no-input"], env)
-        run_checked([str(BIN / "parley"), "demo"], env)
+        env = prepare_data(work / "data", **NO_RATE_LIMITS)
 
         parleys = []
         for layer in layers:
             name = "Parley" if layer == "memory" else "Parley (Redis pub/sub)"
-            port = free_port()
             server_env = {**env, **extra_env, **({"REDIS_URL": redis} if layer == "redis" else {})}
-            argv = [str(BIN / "parley"), "serve", "--workers", "1", "--host", HOST, "--port", str(port)]
-            parleys.append(Server(name, argv, server_env, work / f"server-{layer}.log", port))
+            parleys.append(parley_server(name, server_env, work / f"server-{layer}.log"))
         relay_port = free_port()
         relay = Server(
             RELAY, [str(BIN / "python"), str(HERE / "relay.py"), "--port", str(relay_port), "--impl", args.relay],
@@ -830,24 +644,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         width = max(len(r["target"]) for r in results)
         pwidth = max(len(r["phase"]) for r in results)
-        print(
-            f"{'phase':<{pwidth}}  {'target':<{width}}  {'msgs/s':>8}  {'p50 ms':>8}  {'p99 ms':>8}  {'ratio to relay':>16}  "
-            f"{'CPU ms/msg':>10}  lost  late  dup"
-        )
-        for r in results:
-            ratio = fmt_ratio(r["ratio_to_relay"]) if r["target"] != RELAY else "1"
-            print(
-                f"{r['phase']:<{pwidth}}  {r['target']:<{width}}  {r['msgs_per_s']:>8,.0f}  {r['p50_ms']:>8.2f}  "
-                f"{r['p99_ms']:>8.2f}  {ratio:>16}  {r['server_cpu_ms_per_msg']:>10.3f}  "
-                f"{r['lost']:>4}  {r['late']:>4}  {r['duplicates']:>3}"
-            )
+        print_table(
+            [("phase", "phase", f"<{pwidth}"), ("target", "target", f"<{width}"), ("msgs/s", "msgs_per_s", ">8,.0f"),
+             ("p50 ms", "p50_ms", ">8.2f"), ("p99 ms", "p99_ms", ">8.2f"), ("ratio to relay", "ratio", ">16"),
+             ("CPU ms/msg", "server_cpu_ms_per_msg", ">10.3f"), ("lost", "lost", ">4"), ("late", "late", ">4"),
+             ("dup", "duplicates", ">3")],
+            [{**r, "ratio": fmt_ratio(r["ratio_to_relay"]) if r["target"] != RELAY else "1"} for r in results],
+        )  # fmt: skip
         print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         if any(r["late"] for r in results):
             print("NOTE: some paced messages were still on their way after a minute: the server was saturated at that rate.")
-        report = {
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "machine": machine(),
-            "load": {
+        print_report(
+            args.json,
+            load={
                 "client": "picows",
                 "pairs": args.pairs,
                 "paced": {"messages_per_visitor": args.messages, "rate_per_visitor": args.rate},
@@ -858,28 +667,11 @@ def main(argv: list[str] | None = None) -> int:
                 "receipts": args.receipts,
                 "server_env": extra_env,
             },
-            "load_average_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
-            "results": results,
-        }
-        if args.json:
-            args.json.write_text(json.dumps(report, indent=2) + "\n")
-        print(json.dumps(report), flush=True)
+            load_average_start_end=[round(load_start, 2), round(os.getloadavg()[0], 2)],
+            results=results,
+        )
         return 0
-    finally:
-        for server in reversed(servers):
-            server.stop()
-        if args.keep:
-            log(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        log("interrupted; servers stopped")
-        sys.exit(130)
-    except RuntimeError as exc:
-        log(f"error: {exc}")
-        sys.exit(1)
+    run_main(main)

@@ -14,40 +14,44 @@ through the requests in flight, and a slow target would otherwise slow down the 
 rounds) and, as the last line of stdout, the same figures as JSON. Every process it starts is
 stopped on exit, errors and Ctrl-C included. 127.0.0.1 only.
 
-Process handling, the wrk driver (and its Python fallback) and the server start come from bench/http/run.py.
+Process handling, the data directory, the wrk driver (and its Python fallback), the server start and the output
+come from bench/common.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/, for common.py
+from common import (  # noqa: E402
+    BIN,
+    ROOT,
+    Load,
+    Target,
+    exit_on_signals,
+    find_wrk,
+    fmt_ratio,
+    group_cpu_seconds,
+    log,
+    parley_server,
+    prepare_data,
+    print_report,
+    print_table,
+    request,
+    run_main,
+    workspace,
+)
+
 HERE = Path(__file__).resolve().parent
-
-
-def _load_http_bench():
-    """bench/http/run.py as a module. Not via sys.path: its name, `run`, is this file's name too."""
-    spec = importlib.util.spec_from_file_location("bench_http_run", HERE.parent / "http" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file is executed
-    spec.loader.exec_module(module)
-    return module
-
-
-hb = _load_http_bench()
-BIN, ROOT, log = hb.BIN, hb.ROOT, hb.log
 HEALTHZ = "Parley /healthz"
 
 
@@ -68,7 +72,7 @@ def slots_path(params: dict, *, end: str, topic: bool) -> str:
 
 def check_slots(port: int, path: str) -> dict[str, int]:
     """One request before the load: it must answer 200 with slots; returns what it answered."""
-    status, _, body = hb.request(port, "GET", path, timeout=60)
+    status, _, body = request(port, "GET", path, timeout=60)
     if status != 200:
         raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
     data = json.loads(body)
@@ -83,10 +87,10 @@ def drain(pgid: int, timeout: float = 30.0) -> float:
     slow target leaves up to --connections of them), which would otherwise be billed to the next target. Idle means
     under 10 ms of CPU in 200 ms. Returns the seconds waited."""
     began = time.monotonic()
-    before = hb.group_cpu_seconds(pgid)
+    before = group_cpu_seconds(pgid)
     while time.monotonic() - began < timeout:
         time.sleep(0.2)
-        now = hb.group_cpu_seconds(pgid)
+        now = group_cpu_seconds(pgid)
         if now - before < 0.010:
             break
         before = now
@@ -114,23 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server_env = dict(item.partition("=")[::2] for item in args.server_env)
 
-    def _terminate(signum, frame):  # type: ignore[no-untyped-def]
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGHUP, _terminate)
-
-    work = Path(tempfile.mkdtemp(prefix="parley-bench-slots-"))
-    servers: list = []
+    exit_on_signals()
     began = time.monotonic()
 
     def elapsed() -> str:
         return f"[{time.monotonic() - began:.0f} s]"
 
-    try:
-        log(f"working directory {work}")
-        env = {**hb.base_env(work / "data"), "PARLEY_RATE_LIMITS": "0"}
-        hb.run_checked([str(BIN / "parley"), "migrate", "--no-input"], env)
+    with workspace("parley-bench-slots-", args.keep) as (work, servers):
+        env = prepare_data(work / "data", demo=False, PARLEY_RATE_LIMITS="0")
         params, _ = setup_data(
             env, "create", "--experts", str(args.experts), "--busy", str(args.busy), "--weeks", str(args.weeks),
             "--seed", str(args.seed),
@@ -147,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             print(profile, file=sys.stderr, flush=True)
         log(f"{elapsed()} in-process probe done")
 
-        server = hb.parley_server("parley", env, server_env, work)
+        server = parley_server("parley", {**env, **server_env}, work / "server-parley.log")
         servers.append(server)
         server.start()
         server.wait_ready()
@@ -163,17 +158,14 @@ def main(argv: list[str] | None = None) -> int:
         for key, name, topic, end in cases:
             path = slots_path(params, end=end, topic=topic)
             answered[key] = check_slots(server.port, path)
-            targets.append((key, hb.Target(name, server.port, path, pgid=server.pgid)))
-        targets.append(("healthz", hb.Target(HEALTHZ, server.port, "/healthz", pgid=server.pgid)))
+            targets.append((key, Target(name, server.port, path, pgid=server.pgid)))
+        targets.append(("healthz", Target(HEALTHZ, server.port, "/healthz", pgid=server.pgid)))
 
-        wrk = None if args.python_load else hb.find_wrk()
-        load = hb.Load(args.duration, args.connections, args.threads, work, wrk)
+        wrk = None if args.python_load else find_wrk()
+        load = Load(args.duration, args.connections, args.threads, work, wrk)
         if not wrk:
             log("NOTE: wrk is not available; using the Python load generator (client-bound, not comparable with wrk)")
-        log(
-            f"load: {load.tool}, {args.connections} connections, {args.threads} threads, {args.duration:g} s per "
-            f"target, {args.rounds} interleaved rounds, {len(targets)} targets"
-        )
+        log(load.describe(args.rounds, len(targets)))
         load_start = os.getloadavg()[0]
         for _, target in targets:
             if args.warmup > 0:
@@ -221,63 +213,32 @@ def main(argv: list[str] | None = None) -> int:
             f"-c{args.connections}, {args.duration:g} s x {args.rounds} interleaved rounds (medians)"
         )
         width = max(len(r["target"]) for r in results)
-        print(
-            f"{'target':<{width}}  {'req/s':>8}  {'p50 ms':>8}  {'p99 ms':>8}  {'ratio to /healthz':>18}  "
-            f"{'CPU ms/req':>10}  {'requests':>8}  errors"
-        )
-        for r in results:
-            ratio = hb.fmt_ratio(r["ratio_to_healthz"]) if r["case"] != "healthz" else "1"
-            print(
-                f"{r['target']:<{width}}  {r['rps']:>8,.1f}  {r['p50_ms']:>8.1f}  {r['p99_ms']:>8.1f}  {ratio:>18}  "
-                f"{r['server_cpu_ms_per_request']:>10.2f}  {r['requests']:>8}  {r['errors']}"
-            )
+        print_table(
+            [("target", "target", f"<{width}"), ("req/s", "rps", ">8,.1f"), ("p50 ms", "p50_ms", ">8.1f"),
+             ("p99 ms", "p99_ms", ">8.1f"), ("ratio to /healthz", "ratio", ">18"),
+             ("CPU ms/req", "server_cpu_ms_per_request", ">10.2f"), ("requests", "requests", ">8"), ("errors", "errors", "")],
+            [{**r, "ratio": fmt_ratio(r["ratio_to_healthz"]) if r["case"] != "healthz" else "1"} for r in results],
+        )  # fmt: skip
         print()
         print("One call of parley.scheduling.selectors.slots_for in-process (outside the timed runs):")
-        print(f"{'case':<{width}}  {'experts':>7}  {'slots':>6}  {'first_free':>10}  {'SQL queries':>11}  {'ms':>8}")
-        for r in results:
-            p = r["in_process"]
-            if p:
-                print(
-                    f"{r['target']:<{width}}  {p['experts']:>7}  {p['slots']:>6}  {p['first_free']:>10}  "
-                    f"{p['queries']:>11}  {p['in_process_ms']:>8.1f}"
-                )
+        print_table(
+            [("case", "target", f"<{width}"), ("experts", "experts", ">7"), ("slots", "slots", ">6"),
+             ("first_free", "first_free", ">10"), ("SQL queries", "queries", ">11"), ("ms", "in_process_ms", ">8.1f")],
+            [{"target": r["target"], **r["in_process"]} for r in results if r["in_process"]],
+        )  # fmt: skip
         print(f"load average (1 min) at the start / end: {load_start:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         if not wrk:
             print("NOTE: Python load generator (no wrk): client-bound figures, not comparable with wrk runs.")
-        report = {
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "machine": hb.machine(),
-            "data": params,
-            "load": {
-                "tool": load.tool,
-                "connections": args.connections,
-                "threads": args.threads,
-                "seconds_per_target": args.duration,
-                "rounds": args.rounds,
-            },
-            "server_env": server_env,
-            "load_average_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
-            "results": results,
-        }
-        if args.json:
-            args.json.write_text(json.dumps(report, indent=2) + "\n")
-        print(json.dumps(report), flush=True)
+        print_report(
+            args.json,
+            data=params,
+            load=load.settings(args.rounds),
+            server_env=server_env,
+            load_average_start_end=[round(load_start, 2), round(os.getloadavg()[0], 2)],
+            results=results,
+        )
         return 0
-    finally:
-        for server in reversed(servers):
-            server.stop()
-        if args.keep:
-            log(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        hb.log("interrupted; server stopped")
-        sys.exit(130)
-    except RuntimeError as exc:
-        hb.log(f"error: {exc}")
-        sys.exit(1)
+    run_main(main, stopped="server stopped")
