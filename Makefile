@@ -1,6 +1,6 @@
 # Parley: two commands set everything up.
 #   make run   - virtualenv, install, migrate, demo data, serve on http://127.0.0.1:8000 (SQLite, no other service)
-#   make test  - install what the tests need (Debian's chromium included) and run the whole suite
+#   make test  - install what the tests need (Debian's chromium and coturn included) and run the whole suite
 SHELL := /bin/bash
 VENV ?= .venv
 HOST ?= 127.0.0.1
@@ -35,13 +35,21 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test browser
 
-# Browser tests drive Debian's Chromium; Playwright's own browser download cannot work here.
+# Browser tests drive Debian's Chromium; Playwright's own browser download cannot work here. The relay-only call test
+# starts Debian's coturn (`turnserver`) itself; the package's service is not started.
+BROWSER_PACKAGES := chromium:/usr/bin/chromium coturn:/usr/bin/turnserver
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; \
+	@missing=""; for entry in $(BROWSER_PACKAGES); do \
+	  [ -x "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "error: need root or sudo to apt-get install$$missing" >&2; exit 1; fi; \
 	fi
 	@test -x /usr/bin/chromium || { echo "error: /usr/bin/chromium is missing (apt-get install chromium)" >&2; exit 1; }
+	@test -x /usr/bin/turnserver || { echo "error: /usr/bin/turnserver is missing (apt-get install coturn)" >&2; exit 1; }
 
 run: install
 	$(BIN)/parley migrate --no-input

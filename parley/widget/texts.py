@@ -7,6 +7,7 @@ There is no JavaScript catalog: a page carries the texts of its one language. Pl
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 
 def app_texts() -> dict[str, str]:
@@ -70,6 +71,7 @@ def app_texts() -> dict[str, str]:
         "deleted": _("The conversation was deleted."),
         "newConversation": _("Start a new conversation"),
         **booking_texts(),
+        **call_texts(),
     }
 
 
@@ -104,6 +106,84 @@ def booking_texts() -> dict[str, str]:
         "mailSent": _("We sent you an e-mail with a link to change or cancel."),
         "toConversation": _("Go to the conversation with %(name)s"),
     }
+
+
+# The call texts (parley/realtime/static/parley/call.js): key → text, for the web app and, through the
+# `call_texts` template tag (parley/realtime/templatetags/calls.py), for the Expert portal.
+# Marked with gettext_noop (not an alias: makemessages looks for that name); translated when the page is rendered.
+CALL_TEXTS = {
+    "callStart": gettext_noop("Start a call"),
+    "callVideo": gettext_noop("Video call"),
+    "callAudio": gettext_noop("Audio call"),
+    "callUnavailable": gettext_noop(
+        "The call could not be started: the connection is interrupted. Please try again in a moment."
+    ),
+    "callCallingVideo": gettext_noop("Calling %(name)s (video)…"),
+    "callCallingAudio": gettext_noop("Calling %(name)s (audio)…"),
+    "callCancel": gettext_noop("Cancel"),
+    "callCancelled": gettext_noop("You cancelled the call."),
+    "callNoAnswer": gettext_noop("%(name)s did not answer. Please write a message or try again later."),
+    "callDeclined": gettext_noop("%(name)s cannot take the call right now."),
+    "callIncomingVideo": gettext_noop("%(name)s is calling you (video call)."),
+    "callIncomingAudio": gettext_noop("%(name)s is calling you (audio call)."),
+    "callAccept": gettext_noop("Accept"),
+    "callDecline": gettext_noop("Decline"),
+    "callMissed": gettext_noop("Missed call from %(name)s."),
+    "callWaitingRoom": gettext_noop("Waiting for %(name)s to let you in…"),
+    "callLeaveWaiting": gettext_noop("Leave the waiting room"),
+    "callPeerWaiting": gettext_noop("%(name)s is waiting to join the call."),
+    "callLetIn": gettext_noop("Let in"),
+    "callWaitingGone": gettext_noop("%(name)s left the waiting room."),
+    "callVideoWith": gettext_noop("Video call with %(name)s"),
+    "callAudioWith": gettext_noop("Audio call with %(name)s"),
+    "callWaitingForPeer": gettext_noop("Waiting for %(name)s to join…"),
+    "callConnecting": gettext_noop("Connecting…"),
+    "callConnected": gettext_noop("Connected"),
+    "callReconnecting": gettext_noop("The connection was interrupted. Reconnecting…"),
+    "callPeerGone": gettext_noop("%(name)s lost the connection. Waiting for them to come back…"),
+    "callPeerVideo": gettext_noop("Video of %(name)s"),
+    "callPeerScreen": gettext_noop("Screen shared by %(name)s"),
+    "callPeerCameraOff": gettext_noop("The camera of %(name)s is off."),
+    "callAudioOnly": gettext_noop("Audio only: %(name)s"),
+    "callYourVideo": gettext_noop("Your video"),
+    "callYourScreen": gettext_noop("Your shared screen"),
+    "callPlaySound": gettext_noop("Turn on the sound"),
+    "callDirect": gettext_noop("Direct (peer-to-peer)"),
+    "callRelayed": gettext_noop("Relayed via TURN"),
+    "callEncrypted": gettext_noop("Encrypted (DTLS-SRTP)"),
+    "callControls": gettext_noop("Call controls"),
+    "callMute": gettext_noop("Mute"),
+    "callCameraOff": gettext_noop("Camera off"),
+    "callToVideo": gettext_noop("Switch to video"),
+    "callToAudio": gettext_noop("Switch to audio only"),
+    "callNowVideo": gettext_noop("You are sending video."),
+    "callNowAudio": gettext_noop("You are sending audio only."),
+    "callShare": gettext_noop("Share screen"),
+    "callSharing": gettext_noop("You are sharing your screen."),
+    "callShareStopped": gettext_noop("You stopped sharing your screen."),
+    "callShareFailed": gettext_noop("Screen sharing did not start."),
+    "callHangUp": gettext_noop("Hang up"),
+    "callDevices": gettext_noop("Microphone and camera"),
+    "callMicrophone": gettext_noop("Microphone"),
+    "callCamera": gettext_noop("Camera"),
+    "callNoCamera": gettext_noop("Your camera could not be used; the call continues with sound only."),
+    "callNoMedia": gettext_noop("Your microphone and camera could not be used. Please allow them in your browser's settings."),
+    "callEnded": gettext_noop("The call has ended."),
+    "callPeerEnded": gettext_noop("%(name)s ended the call."),
+    "callLost": gettext_noop("The call ended: the connection was lost."),
+    "callFailed": gettext_noop("The call could not be connected. Please try again."),
+    "callElsewhere": gettext_noop("The call continues in another window."),
+    # Expert portal only: ringing while the expert is on another page.
+    "callIncoming": gettext_noop("Incoming call"),
+    "callOngoing": gettext_noop("You are in a call."),
+    "callReturn": gettext_noop("Return to the call"),
+    "callOpen": gettext_noop("Open the conversation"),
+}
+
+
+def call_texts() -> dict[str, str]:
+    """Texts of the call UI (parley/realtime/static/parley/call.js) in the active language."""
+    return {key: _(text) for key, text in CALL_TEXTS.items()}
 
 
 def loader_texts(*, tenant_name: str) -> dict[str, dict[str, str]]:

@@ -1,8 +1,14 @@
 // Live portal inbox: one WebSocket per tab (/ws/t/<slug>/inbox/, session cookie) keeps the conversation list, the
 // nav's unread badge and an open conversation current. Every action also works without this script (plain forms).
+// Calls (./call.js): the open conversation's call controls, and on every other page a banner when a customer rings.
+import { activeCall, callsSupported, createCallController, loadStyles, onHandledElsewhere } from "./call.js";
 
 const config = document.getElementById("parley-live");
 const t = (key) => (config ? config.dataset[key] || "" : "");
+// Call texts (the page's #parley-call-texts JSON block, rendered in the user's language), with %(name)s filled in.
+const callTexts = JSON.parse(document.getElementById("parley-call-texts")?.textContent || "{}");
+const callText = (key, vars = {}) =>
+  (callTexts[key] || "").replace(/%\((\w+)\)s/g, (_match, name) => String(vars[name] ?? ""));
 
 const PING_MS = 25_000; // presence heartbeat: the expert counts as online while this tab is open
 const TYPING_SEND_MS = 3_000;
@@ -218,6 +224,10 @@ function dispatch(frame) {
       break;
     case "pong":
       break;
+    case "call":
+      if (conversation && conversation.takesCall(frame)) conversation.onFrame(frame);
+      else callBanners?.onFrame(frame);
+      break;
     default:
       if (conversation) conversation.onFrame(frame);
   }
@@ -369,8 +379,38 @@ function makeConversation(root) {
   let pendingBody = "";
   let ended = false;
 
+  // Calls with the customer: only the expert of the conversation, only when the organisation offers them.
+  const calls = root.dataset.calls === "1" && callsSupported()
+    ? createCallController({
+        role: "expert",
+        interactionId: id,
+        socketUrl: `/ws/call/${encodeURIComponent(config.dataset.slug)}/${id}/`,
+        joinFrame: () => ({ type: "join" }),
+        sendCall: (action, media) => send({ type: "call", interaction_id: id, action, media }),
+        text: callText,
+        peerName: () => root.dataset.customerName || t("tCustomer"),
+        ring: (_kind, first) => {
+          if (!muted()) beep();
+          if (first) notifyCall(root.dataset.customerName || t("tCustomer"), id);
+        },
+        onActiveChange: (active) => {
+          root.classList.toggle("call-active", active);
+          document.body.classList.toggle("call-active", active);
+        },
+      })
+    : null;
+  if (calls) {
+    document.getElementById("call-bar")?.append(calls.bar);
+    document.getElementById("call-area")?.append(calls.area);
+    calls.setAvailable(root.dataset.status === "open");
+  }
+
   function end(text) {
     ended = true;
+    if (calls) {
+      calls.destroy();
+      calls.setAvailable(false);
+    }
     if (notice) {
       notice.textContent = text;
       notice.hidden = false;
@@ -503,6 +543,7 @@ function makeConversation(root) {
     }
     expertProfileId = newProfile;
     if (ended) return;
+    if (calls) calls.setAvailable(conv.status === "open");
     if (writeForms) writeForms.hidden = conv.status !== "open";
     if (closedNotice) closedNotice.hidden = conv.status === "open";
     if (statusForm) {
@@ -587,8 +628,23 @@ function makeConversation(root) {
   window.addEventListener("focus", seen);
   renderReceipts();
 
+  // Opened from a ringing banner on another page (#call=accept-video): answer once the conversation is live.
+  // Otherwise, after a reload during a call, rejoin it.
+  if (calls) {
+    const intent = /^#call=accept-(audio|video)$/.exec(window.location.hash);
+    if (intent) {
+      history.replaceState(null, "", window.location.pathname + window.location.search);
+      calls.acceptNow(intent[1]);
+    } else {
+      calls.resume();
+    }
+  }
+
   return {
     id,
+    takesCall(frame) {
+      return Boolean(calls) && frame.interaction_id === id;
+    },
     onOpen() {
       send({ type: "open", interaction_id: id, after: lastSeq });
     },
@@ -609,6 +665,10 @@ function makeConversation(root) {
         case "ready":
           if (frame.conversation) applyConversation(frame.conversation);
           seen();
+          if (calls) calls.chatReady();
+          break;
+        case "call":
+          if (calls) calls.onChatFrame(frame);
           break;
         case "message":
           if (frame.message) onMessage(frame.message);
@@ -635,12 +695,126 @@ function makeConversation(root) {
   };
 }
 
+// --- calls on other pages: a customer rings or waits while the expert is elsewhere in the portal ------------------
+
+function notifyCall(name, interactionId) {
+  if (!document.hidden || muted() || !("Notification" in window) || Notification.permission !== "granted") return;
+  // The customer's name only, as for messages.
+  const notification = new Notification(callText("callIncoming"), { body: name, tag: `parley-call-${interactionId}` });
+  notification.onclick = () => {
+    window.focus();
+    notification.close();
+  };
+}
+
+function makeCallBanners(main) {
+  loadStyles();
+  const box = document.createElement("div");
+  box.className = "call-banners";
+  main.prepend(box);
+  const banners = new Map(); // interaction id -> {node, timers}
+  const conversationUrl = (id) => `${config.dataset.conversationsUrl}${encodeURIComponent(id)}/`;
+
+  function remove(id) {
+    const banner = banners.get(id);
+    if (!banner) return;
+    banner.timers.forEach((timer) => clearTimeout(timer) || clearInterval(timer));
+    banner.node.remove();
+    banners.delete(id);
+  }
+
+  function button(label, className, onclick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = `call-btn ${className}`;
+    b.textContent = label;
+    b.addEventListener("click", onclick);
+    return b;
+  }
+
+  function show(frame) {
+    const id = frame.interaction_id;
+    const media = frame.media === "audio" ? "audio" : "video";
+    const waiting = frame.action === "waiting";
+    const name = frame.customer_name || t("tCustomer");
+    let banner = banners.get(id);
+    if (banner) {
+      banner.timers.forEach((timer) => clearTimeout(timer) || clearInterval(timer));
+    } else {
+      const node = document.createElement("div");
+      node.className = "call-ring is-incoming";
+      const text = document.createElement("p");
+      text.className = "call-ring-text";
+      text.setAttribute("role", "alert");
+      text.textContent = waiting
+        ? callText("callPeerWaiting", { name })
+        : callText(media === "video" ? "callIncomingVideo" : "callIncomingAudio", { name });
+      const actions = document.createElement("div");
+      actions.className = "call-ring-actions";
+      actions.append(button(callText(waiting ? "callLetIn" : "callAccept"), "call-accept", () => {
+        window.location.assign(`${conversationUrl(id)}#call=accept-${media}`);
+      }));
+      if (!waiting) {
+        actions.append(button(callText("callDecline"), "call-hangup", () => {
+          // Call frames need the conversation open on this socket for a moment.
+          send({ type: "open", interaction_id: id, after: 1_000_000_000 });
+          send({ type: "call", interaction_id: id, action: "decline", media });
+          send({ type: "close_view", interaction_id: id });
+          remove(id);
+        }));
+      }
+      const open = document.createElement("a");
+      open.href = conversationUrl(id);
+      open.textContent = callText("callOpen");
+      actions.append(open);
+      node.append(text, actions);
+      box.append(node);
+      banner = { node, timers: [] };
+      banners.set(id, banner);
+      notifyCall(name, id);
+      const accept = actions.querySelector("button");
+      const active = document.activeElement;
+      if (!(active && (active.tagName === "TEXTAREA" || active.tagName === "INPUT") && active.value)) accept.focus();
+    }
+    if (!muted()) beep();
+    if (!waiting) banner.timers.push(setInterval(() => { if (!muted()) beep(); }, 2_000));
+    banner.timers.push(setTimeout(() => remove(id), waiting ? 50_000 : 25_000));
+  }
+
+  // A call this tab was in (the expert left the conversation's page): offer the way back while it may still run.
+  const stored = activeCall();
+  if (stored && !(conversation && conversation.id === stored.interaction_id)) {
+    const node = document.createElement("p");
+    node.className = "call-ring";
+    const text = document.createElement("span");
+    text.className = "call-ring-text";
+    text.textContent = callText("callOngoing");
+    const link = document.createElement("a");
+    link.href = conversationUrl(stored.interaction_id);
+    link.textContent = callText("callReturn");
+    node.append(text, " ", link);
+    box.append(node);
+  }
+
+  onHandledElsewhere(remove);
+
+  return {
+    onFrame(frame) {
+      if (!frame.interaction_id || frame.sender !== "customer") return;
+      if (frame.action === "ring" || frame.action === "waiting") show(frame);
+      else remove(frame.interaction_id); // cancel, or answered
+    },
+  };
+}
+
 // --- start ------------------------------------------------------------------------------------------------------
 
 const table = document.getElementById("inbox");
 const inbox = table ? makeInbox(table) : null;
 const conversationRoot = document.getElementById("conversation");
 const conversation = conversationRoot ? makeConversation(conversationRoot) : null;
+const mainElement = document.getElementById("main");
+const callBanners = config && config.dataset.calls === "1" && callsSupported() && mainElement ? makeCallBanners(mainElement) : null;
 // One date format for rows rendered by the server and by this script.
 for (const time of document.querySelectorAll("#inbox time[datetime], #messages time[datetime]")) {
   time.textContent = formatTime(time.getAttribute("datetime"));

@@ -5,6 +5,7 @@
   "use strict";
   var C = {{ config|safe }};
   var ID = "parley-" + C.slug;
+  var CALL_KEY = "parley:" + C.slug + ":call";
   if (document.getElementById(ID)) return;
   var T = C.texts[(navigator.language || "").slice(0, 2).toLowerCase()] || C.texts[C.lang] || C.texts.en;
   var FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -54,6 +55,8 @@
       frame = el("iframe", { display: "block", width: "100%", height: "100%", border: "0" }, panel);
       frame.title = T.title;
       frame.referrerPolicy = "no-referrer";
+      // Calls: the web app asks for camera, microphone and screen itself (a cross-origin frame needs this).
+      frame.allow = "camera; microphone; display-capture; autoplay";
       frame.src = C.origin + "/w/" + C.slug + "/?page=" + encodeURIComponent(location.pathname);
       frame.addEventListener("load", function () { post({ parley: "panel", open: open }); });
       button.setAttribute("aria-controls", panel.id);
@@ -160,12 +163,22 @@
       var data = event.data || {};
       if (data.parley === "close") show(false);
       else if (data.parley === "unread") unread(Math.max(0, parseInt(data.count, 10) || 0));
+      else if (data.parley === "call") {
+        // While a call runs, a reload of this page opens the panel again, so the web app rejoins the call.
+        try {
+          if (data.active) sessionStorage.setItem(CALL_KEY, "1");
+          else sessionStorage.removeItem(CALL_KEY);
+        } catch (err) { /* no storage: the visitor reopens the panel */ }
+      }
     });
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && open) show(false);
     });
     if (narrow.addEventListener) narrow.addEventListener("change", layout);
-    invite();
+    var inCall = false;
+    try { inCall = sessionStorage.getItem(CALL_KEY) === "1"; } catch (err) { /* no storage */ }
+    if (inCall) show(true);
+    else invite();
   }
 
   if (document.body) init();

@@ -19,6 +19,14 @@ const app = {
   request: apiClient(settings.api),
   tokens: tokenStore(settings.slug),
   panelOpen: !embedded,
+  callActive: false, // told to the loader, which reopens the panel after a reload while a call runs
+  callIntent: null, // "waiting": opened from an appointment's "Join the call" (#resume=<token>&call=waiting)
+
+  takeCallIntent() {
+    const intent = app.callIntent;
+    app.callIntent = null;
+    return intent;
+  },
 
   // The visitor can see the conversation: read receipts are sent only then.
   reading: () => document.visibilityState === "visible" && app.panelOpen,
@@ -76,12 +84,15 @@ async function resume() {
 
 function takeResumeLink() {
   if (!location.hash.startsWith("#resume=")) return;
-  let token = location.hash.slice("#resume=".length);
+  // #resume=<token>, or #resume=<token>&call=waiting from an appointment's "Join the call".
+  const [first, ...rest] = location.hash.slice(1).split("&");
+  let token = first.slice("resume=".length);
   try {
     token = decodeURIComponent(token);
   } catch {
     token = "";
   }
+  if (rest.includes("call=waiting")) app.callIntent = "waiting";
   if (token) app.tokens.add(token);
   // The token must not stay in the address bar, the history or a bookmark.
   history.replaceState(null, "", location.pathname + location.search);
@@ -90,7 +101,9 @@ function takeResumeLink() {
 window.addEventListener("message", (event) => {
   if (!embedded || event.source !== window.parent) return;
   if (event.origin !== location.origin && !settings.origins.includes(event.origin)) return;
+  const first = parentOrigin === null;
   parentOrigin = event.origin;
+  if (first) app.toParent({ parley: "call", active: app.callActive });
   const data = event.data || {};
   if (data.parley === "panel") {
     const opened = Boolean(data.open) && !app.panelOpen;

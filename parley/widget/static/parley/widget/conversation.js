@@ -1,4 +1,6 @@
-// One conversation: messages in seq order (never lost, never twice), receipts, typing, documents, deletion.
+// One conversation: messages in seq order (never lost, never twice), receipts, typing, documents, deletion, and
+// audio and video calls with the expert (../call.js).
+import { createCallController } from "../call.js";
 import { announce, avatar, fileSize, h, presence, t } from "./dom.js";
 import { Live } from "./live.js";
 
@@ -57,19 +59,39 @@ export function showConversation(app, token, initial) {
     h("button", { type: "button", class: "link", onclick: () => app.startOver() }, t("newConversation")),
     h("button", { type: "button", class: "link link-danger", onclick: () => dialog.showModal() }, t("deleteConversation")),
   );
+  // Calls: start buttons beside the heading, ring boxes and the call panel above the messages (never over the
+  // composer). Only when the organisation offers calls.
+  const calls = app.config.features.calls
+    ? createCallController({
+        role: "customer",
+        interactionId: conv.id,
+        socketUrl: `/ws/call/${encodeURIComponent(app.config.tenant.slug)}/${conv.id}/`,
+        joinFrame: () => ({ type: "join", token }),
+        sendCall: (action, media) => live.send({ type: "call", action, media }),
+        text: t,
+        peerName: () => expertName(),
+        onActiveChange: (active) => {
+          node.classList.toggle("in-call", active);
+          app.callActive = active;
+          app.toParent({ parley: "call", active });
+        },
+      })
+    : null;
   const node = h("section", { class: "conversation", "aria-labelledby": "step-title" },
-    head, closedNote, connectionNote, log, typing, alert, composer, footer, dialog);
+    head, calls ? calls.area : null, closedNote, connectionNote, log, typing, alert, composer, footer, dialog);
 
   function drawHead() {
     const expert = conv.expert;
     head.replaceChildren(
       expert ? avatar(expert, true) : "",
-      h("div", {},
+      h("div", { class: "conv-title" },
         h("h1", { id: "step-title", tabindex: "-1" }, expert ? t("conversationWith", { name: expert.name }) : t("yourConversation")),
         expert ? presence(expert.online) : "",
       ),
+      calls ? calls.bar : "",
     );
     closedNote.hidden = conv.status !== "closed";
+    if (calls) calls.setAvailable(conv.status === "open" && Boolean(expert));
   }
 
   function update(conversation) {
@@ -341,6 +363,9 @@ export function showConversation(app, token, initial) {
       case "deleted":
         gone(t("deleted"));
         break;
+      case "call":
+        if (calls) calls.onChatFrame(frame);
+        break;
       case "error":
         showError(frame.message || "");
         break;
@@ -354,6 +379,7 @@ export function showConversation(app, token, initial) {
     if (state === "ready") {
       connectionNote.hidden = true;
       sendSeen();
+      if (calls) calls.chatReady();
       return;
     }
     // Brief blips stay silent; a longer outage is said once.
@@ -365,6 +391,7 @@ export function showConversation(app, token, initial) {
   const live = new Live({ path: app.socketPath, token, after: () => lastSeq, onFrame, onState });
 
   function stop() {
+    if (calls) calls.destroy();
     live.stop();
     [typingTimer, gapTimer, seenTimer, lostTimer].forEach(clearTimeout);
   }
@@ -375,4 +402,9 @@ export function showConversation(app, token, initial) {
   app.render(node, { stop, readingChanged, nudge: () => live.nudge() });
   log.scrollTop = log.scrollHeight;
   live.start();
+  if (calls) {
+    // From an appointment's "Join the call" link: wait to be let in. Otherwise a reload rejoins a running call.
+    if (app.takeCallIntent() === "waiting") calls.waitingRoom();
+    else calls.resume();
+  }
 }
