@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 
 BIN := $(VENV)/bin
 
-.PHONY: run test venv install install-test browser lint bench-http bench-slots bench-chat clean
+.PHONY: run test venv install install-test browser lint bench-http bench-slots bench-chat bench-purge clean
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "error: Parley needs Python >= 3.12 (python3.12 or python3.13 not found; set PYTHON=...)" >&2; exit 1; fi
@@ -73,6 +73,10 @@ bench-slots: install-test
 
 bench-chat: install-test
 	$(BIN)/python bench/chat/run.py $(BENCH_ARGS)
+
+# Retention purge vs plain SQL DELETE, 100 000 expired interactions; BENCH_ARGS="--postgres" or "--count 2000".
+bench-purge: install-test
+	$(BIN)/python bench/purge.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

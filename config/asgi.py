@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from parley.accesslog.asgi import WebSocketAccessLog  # noqa: E402
 from parley.core.asgi_bridge import WSGIBridge  # noqa: E402
 from parley.realtime.publish import bind_loop  # noqa: E402
 from parley.realtime.routing import websocket_application  # noqa: E402
@@ -26,7 +27,8 @@ if settings.PARLEY_SERVE_STATIC:
     wsgi = StaticFilesHandler(wsgi)
 
 http = WSGIBridge(wsgi, threads=settings.PARLEY_HTTP_THREADS)
-router = ProtocolTypeRouter({"http": http, "websocket": websocket_application, "lifespan": http})
+# WebSocket handshakes get an access-log line (P18), IP shortened; HTTP requests get theirs from the middleware.
+router = ProtocolTypeRouter({"http": http, "websocket": WebSocketAccessLog(websocket_application), "lifespan": http})
 
 
 async def application(scope: dict, receive: Callable, send: Callable) -> None:

@@ -9,11 +9,16 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("", include("parley.accounts.urls")),
     path("logo/", tenant_views.logo_view, name="tenant_logo"),
     path("brand.css", tenant_views.brand_css_view, name="tenant_brand_css"),
+    path("admin/holds/", include("parley.holds.urls")),
+    path("admin/stats/", include("parley.stats.urls")),
     path("admin/", include("parley.tenants.urls")),
     path("expert/", include("parley.experts.urls")),
     path("", include("parley.interactions.urls")),
     path("", include("parley.scheduling.urls")),
     path("", include("parley.scheduling.calendars.urls")),
+    path("", include("parley.dsr.urls")),
+    path("", include("parley.privacy.urls")),
+    path("consent/", include("parley.consent.urls")),
 ]
 
 urlpatterns = [

@@ -45,9 +45,15 @@ INSTALLED_APPS = [
     "parley.widget",
     "parley.scheduling",
     "parley.calls",
+    "parley.dsr",
+    "parley.holds",
+    "parley.accesslog",
+    "parley.consent",
+    "parley.stats",
 ]
 
 MIDDLEWARE = [
+    "parley.accesslog.middleware.access_log_middleware",  # first: logs the status the client gets (P18)
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -224,6 +230,29 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Access log (P18): one JSON line per request in PARLEY_ACCESS_LOG_DIR/access-YYYY-MM-DD.log, IP shortened to /24 or
+# /48 before writing; day files older than PARLEY_ACCESS_LOG_DAYS are deleted by housekeeping (parley/accesslog).
+PARLEY_ACCESS_LOG = env_bool("PARLEY_ACCESS_LOG", True)
+PARLEY_ACCESS_LOG_DIR = Path(env_str("PARLEY_ACCESS_LOG_DIR", str(DATA_DIR / "logs"))).resolve()
+PARLEY_ACCESS_LOG_DAYS = env_int("PARLEY_ACCESS_LOG_DAYS", 14, minimum=1, maximum=90)
+# Consent records (parley/consent): how long a withdrawn consent is kept as proof (Art. 7(1) GDPR).
+PARLEY_CONSENT_PROOF_MONTHS = env_int("PARLEY_CONSENT_PROOF_MONTHS", 36, minimum=1, maximum=120)
+# Register of processing activities and privacy notice (parley/privacy, P30, P31): the platform operator (processor
+# for the tenants), its data-protection contact (shown where a tenant names no DPO), and further processors as a JSON
+# list of {"name", "service", "location"} objects (mail, TURN and calendar providers are derived from their settings).
+PARLEY_OPERATOR = env_str("PARLEY_OPERATOR", "")
+PARLEY_DPO = env_str("PARLEY_DPO", "")
+PARLEY_PROCESSORS = env_str("PARLEY_PROCESSORS", "")
+# Retention engine (parley/privacy/retention.py, P06, P25): rows per purge transaction; how far past its limit the
+# oldest record may be before `parley retention-check` and /healthz report a failure; how long the erasure ledger
+# is kept (longer than the oldest backup it must be re-applied to with `parley restore-check`).
+PARLEY_RETENTION_BATCH_SIZE = env_int("PARLEY_RETENTION_BATCH_SIZE", 500, minimum=1, maximum=10_000)
+PARLEY_RETENTION_GRACE_HOURS = env_int("PARLEY_RETENTION_GRACE_HOURS", 26, minimum=1, maximum=24 * 30)
+PARLEY_ERASURE_LEDGER_DAYS = env_int("PARLEY_ERASURE_LEDGER_DAYS", 400, minimum=31, maximum=3650)
+# Data-subject requests (parley/dsr, P29): the request's e-mail, name and text are shredded this many months after
+# it was closed; number, right, status and dates stay as proof it was answered.
+PARLEY_DSR_RETENTION_MONTHS = env_int("PARLEY_DSR_RETENTION_MONTHS", 36, minimum=1, maximum=120)
 
 LOG_LEVEL = env_str("PARLEY_LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

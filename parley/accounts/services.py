@@ -185,15 +185,21 @@ def user_erase(*, actor: User, user: User) -> None:
 
     Rows are deleted and the person's data key is destroyed in the same transaction, so copies in backups can no
     longer be decrypted. The conversations the person holds as expert go too (transfer them first to keep them)."""
+    from parley.holds.services import hold_guard_deletion
     from parley.interactions.services import interactions_delete_for_expert
+    from parley.privacy.services import user_erasure_record
     from parley.scheduling.calendars.services import calendars_unlink_for_expert
+    from parley.stats.services import stats_forget_expert
 
     if user.tenant_id != actor.tenant_id:
         raise NotFound(_("No such account."))
+    hold_guard_deletion(target_type="user", target_id=user.id)  # P26: blocked, not erased
     _guard_last_admin(user=user)
     profile = ExpertProfile.objects.filter(user=user).select_related("photo").first()
     if profile is not None and profile.photo is not None:
-        file_delete(stored=profile.photo)
+        file_delete(stored=profile.photo, category="account", rule="account-deletion")
+    if profile is not None:
+        stats_forget_expert(tenant_id=user.tenant_id, profile_id=profile.id)  # P09: counters merged into 'former expert'
     interactions_delete_for_expert(user=user)
     calendars_unlink_for_expert(user=user)
     sessions_end_for_user(user.id)
@@ -201,6 +207,7 @@ def user_erase(*, actor: User, user: User) -> None:
     user_id = user.id
     user.delete()
     data_keys_destroy(scope_type="person", scope_ids=[user_id])
+    user_erasure_record(user_id=user_id, tenant_id=user.tenant_id)  # the erasure ledger (P09, parley restore-check)
 
 
 def user_profile_update(*, user: User, name: str, language: str, timezone_name: str) -> User:

@@ -2,7 +2,8 @@
 
 Nothing is written: joining reads who may take part, everything else is forwarded between the two sockets through
 the channel layer and never logged (descriptions and candidates carry IP addresses). Protocol:
-docs/decisions/0006-calls.md.
+docs/decisions/0006-calls.md. The one exception: when a connected call ends, the expert's socket adds 1 to an anonymous
+daily counter (duration bucket, audio/video; parley.stats, P10) in one thread hop per call, never per frame.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from parley.core.exceptions import ApplicationError, NotFound
 from parley.core.ratelimit import rate_limit
 from parley.interactions.selectors import access_interaction, access_visitor_interaction
 from parley.realtime.consumers import JsonConsumer
+from parley.stats.services import CallTally, call_tally_end
 from parley.tenants.selectors import tenant_get_by_slug
 
 JOIN_TIMEOUT = 10
@@ -56,6 +58,7 @@ class CallConsumer(JsonConsumer):
         self.interaction_id: uuid.UUID = kwargs["interaction_id"]
         self.role = ""
         self.relay_only = False
+        self.call_tally = CallTally()  # in memory: counted once at the end (P10), the only write of a call
         await self.accept()
         self._join_timer = asyncio.get_running_loop().call_later(JOIN_TIMEOUT, self._join_timeout)
 
@@ -81,6 +84,8 @@ class CallConsumer(JsonConsumer):
         if frame is None:
             return
         await self.to_peer(frame)
+        if self.call_tally.seen(frame):
+            await call_tally_end(self)
 
     async def join(self, content: dict[str, Any]) -> None:
         try:
@@ -152,6 +157,8 @@ class CallConsumer(JsonConsumer):
         if event["channel"] == self.channel_name or event["role"] == self.role:
             return
         await self.send_json(event["frame"])
+        if self.call_tally.seen(event["frame"]):
+            await call_tally_end(self)
         if event["frame"]["type"] == "peer-joined" and not event["frame"].get("reply"):
             await self.to_peer({"type": "peer-joined", "reply": True})  # so a late joiner learns of us
 
@@ -163,4 +170,5 @@ class CallConsumer(JsonConsumer):
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         if self.role:
             await self.to_peer({"type": "peer-left", "reason": "closed"})
+        await call_tally_end(self)
         await super().websocket_disconnect(message)

@@ -32,6 +32,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _routers() -> None:
+    from parley.dsr.apis import router as dsr_router
     from parley.experts.apis import router as experts_router
     from parley.interactions.apis import router as widget_router
     from parley.scheduling.apis import router as scheduling_router
@@ -39,6 +40,7 @@ def _routers() -> None:
     api.add_router("/", experts_router)
     api.add_router("/", widget_router)
     api.add_router("/", scheduling_router)
+    api.add_router("/", dsr_router)
 
 
 _routers()

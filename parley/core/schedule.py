@@ -47,8 +47,15 @@ def _calendar_sync(now: datetime) -> object:
     return sync_due(now=now)
 
 
+def _retention(now: datetime) -> object:
+    from parley.privacy.retention import purge_run
+
+    return purge_run(now=now)
+
+
 JOBS = [
     Job("housekeeping", timedelta(hours=1), _housekeeping),
+    Job("retention", timedelta(hours=1), _retention),  # P06, P25: purge whatever is past its time
     Job("reminders", timedelta(minutes=5), _reminders),
     Job("calendar-sync", timedelta(minutes=1), _calendar_sync),
 ]

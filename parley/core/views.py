@@ -17,7 +17,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.fetchone()
     except Exception:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
+    body: dict[str, object] = {"status": "ok", "database": "up"}
+    if _is_admin(request):
+        # Details for a signed-in administrator only: the retention reconciliation (G20), per category.
+        from parley.privacy.retention import reconcile
+
+        checks = reconcile()
+        body["retention"] = {"ok": all(c.ok for c in checks), "categories": [c.as_dict() for c in checks]}
+    return JsonResponse(body)
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (getattr(user, "is_superuser", False) or getattr(user, "role", None) == "admin")
+    )
 
 
 @require_http_methods(["GET", "POST"])

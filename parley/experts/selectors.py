@@ -19,7 +19,9 @@ def access_expert_profile(*, actor: User) -> ExpertProfile:
 
 def access_member(*, actor: User, user_id: uuid.UUID) -> User:
     """A portal account of the actor's tenant; another tenant's account is 'not found' exactly like a missing one."""
-    user = User.objects.filter(id=user_id).select_related("membership").first()
+    from parley.holds.selectors import visible_users
+
+    user = visible_users(User.objects.filter(id=user_id)).select_related("membership").first()  # P26: held is hidden
     if user is None:
         raise NotFound(_("No such account."))
     if user.tenant_id != actor.tenant_id:
@@ -28,7 +30,10 @@ def access_member(*, actor: User, user_id: uuid.UUID) -> User:
 
 
 def member_list(*, tenant: Tenant) -> QuerySet[User]:
-    return User.objects.filter(tenant=tenant).select_related("membership", "expert_profile").order_by("created_at")
+    from parley.holds.selectors import visible_users
+
+    # P26: a held person's account is listed on the legal-hold page only.
+    return visible_users(User.objects.filter(tenant=tenant)).select_related("membership", "expert_profile").order_by("created_at")
 
 
 def expert_list_public(*, tenant: Tenant) -> QuerySet[ExpertProfile]:

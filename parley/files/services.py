@@ -55,10 +55,12 @@ def file_read(*, stored: StoredFile) -> bytes:
     return aead.unseal(key=key, blob=blob, aad=_aad(stored))
 
 
-def file_delete(*, stored: StoredFile) -> None:
-    path = file_path(stored)
-    stored.delete()
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+def file_delete(*, stored: StoredFile, category: str = "file", rule: str = "manual") -> None:
+    """Delete the row now and the blob after commit, through the durable queue (retried by housekeeping if the
+    unlink fails); the erasure ledger records it for `parley restore-check`."""
+    from parley.privacy.services import files_erase
+
+    files_erase(files=[(stored.id, stored.tenant_id)], category=category, rule=rule)
 
 
 @transaction.atomic

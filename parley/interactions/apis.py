@@ -146,6 +146,7 @@ class ConversationStartIn(Schema):
     message: str
     timezone: str = "UTC"
     language: str = ""
+    page: str = "/"  # the website path the widget was opened on: anonymous statistics only (P10)
 
 
 class ConversationStartOut(Schema):
@@ -198,6 +199,7 @@ def conversation_start_api(request: HttpRequest, slug: str, data: ConversationSt
         body=data.message,
         timezone_name=data.timezone,
         language=data.language,
+        page=data.page,
     )
     return 201, {"token": token, "conversation": conversation_dict(interaction), "messages": [message_dict(message)]}
 

@@ -12,6 +12,7 @@ from channels.db import database_sync_to_async
 
 from parley.core.exceptions import ApplicationError
 from parley.core.ratelimit import rate_limit
+from parley.holds.selectors import visible_interactions
 from parley.interactions import events, services
 from parley.interactions.models import Interaction, Side
 from parley.interactions.selectors import (
@@ -57,7 +58,7 @@ def visitor_hello(*, slug: str, token: Any, channel_name: str, client: str) -> t
 
 
 def visitor_ready(*, interaction_id: uuid.UUID, after: int) -> list[dict[str, Any]]:
-    interaction = Interaction.objects.select_related("expert", "tenant").get(id=interaction_id)
+    interaction = _interaction(interaction_id)
     return [_ready(interaction), *_backlog(interaction, after)]
 
 
@@ -66,7 +67,8 @@ def _ready(interaction: Interaction) -> dict[str, Any]:
 
 
 def _interaction(interaction_id: uuid.UUID) -> Interaction:
-    return Interaction.objects.select_related("expert", "tenant").get(id=interaction_id)
+    # P26: a conversation placed under a legal hold while the visitor is connected is gone for them (DoesNotExist).
+    return visible_interactions(Interaction.objects.select_related("expert", "tenant")).get(id=interaction_id)
 
 
 def visitor_message(*, interaction_id: uuid.UUID, body: Any) -> None:

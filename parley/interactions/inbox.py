@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Count, F, QuerySet
 
 from parley.accounts.models import User
+from parley.holds.selectors import visible_interactions, visible_users
 from parley.interactions.models import Interaction, Message, Side
 from parley.interactions.selectors import BACKLOG_LIMIT, message_list
 from parley.tenants.models import Membership, Tenant
@@ -13,12 +14,14 @@ from parley.tenants.models import Membership, Tenant
 
 def inbox_experts(*, tenant: Tenant) -> QuerySet[User]:
     """Every expert account of the tenant (deactivated ones too: they may still hold conversations)."""
-    return User.objects.filter(tenant=tenant, membership__role=Membership.Role.EXPERT).order_by("created_at")
+    experts = User.objects.filter(tenant=tenant, membership__role=Membership.Role.EXPERT)
+    return visible_users(experts).order_by("created_at")  # P26: a held person is not offered as a filter
 
 
 def unread_by_interaction(*, actor: User) -> dict[str, int]:
     """Customer messages the expert has not read yet, per interaction the actor can see (admins: the tenant's)."""
     qs = Message.objects.filter(tenant_id=actor.tenant_id, sender=Side.CUSTOMER, seq__gt=F("interaction__expert_read_seq"))
+    qs = visible_interactions(qs, field="interaction_id")  # P26: held conversations count for no badge
     if actor.role != Membership.Role.ADMIN:
         qs = qs.filter(interaction__expert_id=actor.id)
     rows = qs.order_by().values("interaction_id").annotate(n=Count("id")).values_list("interaction_id", "n")

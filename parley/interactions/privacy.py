@@ -1,13 +1,22 @@
+from django.utils.translation import gettext_noop
+
 from parley.interactions.models import Document, Interaction, Message, SearchToken, VisitorAccess
 from parley.privacy.registry import CONTRACT, PersonalField, Retention, Storage, declare
 
-_talk = "Advising the customer who started the conversation (P04)"
+_talk = gettext_noop("Advising the customer who started the conversation (P04)")
 _svc = Retention.SERVICE_12_MONTHS
 declare(
     Interaction,
     {
-        "customer_name": PersonalField("contact", _talk, CONTRACT, _svc),
-        "customer_email": PersonalField("contact", _talk + "; telling them about replies while they are away", CONTRACT, _svc),
+        "customer_name": PersonalField(gettext_noop("contact"), _talk, CONTRACT, _svc),
+        "customer_email": PersonalField(
+            gettext_noop("contact"),
+            gettext_noop(
+                "Advising the customer who started the conversation (P04); telling them about replies while they are away"
+            ),
+            CONTRACT,
+            _svc,
+        ),
     },
     not_personal={
         "customer_language": "One of Parley's four UI languages, chosen for the customer's e-mails.",
@@ -17,14 +26,14 @@ declare(
 )
 declare(
     Message,
-    {"body": PersonalField("chat history", _talk, CONTRACT, _svc)},
+    {"body": PersonalField(gettext_noop("chat history"), _talk, CONTRACT, _svc)},
     note="Author is an expert account id; sequence numbers order the conversation.",
 )
 declare(
     Document,
     {
-        "filename": PersonalField("documents", _talk, CONTRACT, _svc),
-        "file": PersonalField("documents", _talk, CONTRACT, _svc, Storage.ENCRYPTED_FILE),
+        "filename": PersonalField(gettext_noop("documents"), _talk, CONTRACT, _svc),
+        "file": PersonalField(gettext_noop("documents"), _talk, CONTRACT, _svc, Storage.ENCRYPTED_FILE),
     },
     not_personal={"content_type": "A MIME type.", "size": "A byte count."},
 )
@@ -32,7 +41,11 @@ declare(
     VisitorAccess,
     {
         "token_hash": PersonalField(
-            "access token", "Letting the customer return without an account (P16)", CONTRACT, _svc, Storage.PSEUDONYMOUS
+            gettext_noop("access token"),
+            gettext_noop("Letting the customer return without an account (P16)"),
+            CONTRACT,
+            _svc,
+            Storage.PSEUDONYMOUS,
         )
     },
 )
@@ -40,7 +53,11 @@ declare(
     SearchToken,
     {
         "token": PersonalField(
-            "search index", "Finding a conversation by the customer's name or e-mail", CONTRACT, _svc, Storage.KEYED_HASH
+            gettext_noop("search index"),
+            gettext_noop("Finding a conversation by the customer's name or e-mail"),
+            CONTRACT,
+            _svc,
+            Storage.KEYED_HASH,
         )
     },
 )

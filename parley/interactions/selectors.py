@@ -17,6 +17,7 @@ from parley.core.exceptions import ApplicationError, NotFound
 from parley.crypto.blind_index import blind_index, normalise_email
 from parley.experts.languages import ADVISORY_LANGUAGES
 from parley.experts.models import ExpertProfile, Topic
+from parley.holds.selectors import visible_interactions
 from parley.interactions.models import Document, Interaction, Message, SearchToken, Side, VisitorAccess
 from parley.realtime.selectors import users_connected
 from parley.tenants.models import Membership, Tenant
@@ -39,8 +40,9 @@ def access_visitor_interaction(*, tenant: Tenant, token: str) -> Interaction:
     """The one interaction this bearer token opens, in this tenant; anything else is 401 alike."""
     if not token or len(token) > 100:
         raise Unauthorised(_("This conversation link is not valid (any more)."))
+    # P26: a held conversation is not found for its customer's token either.
     access = (
-        VisitorAccess.objects.filter(token_hash=token_hash(token), tenant=tenant)
+        visible_interactions(VisitorAccess.objects.filter(token_hash=token_hash(token), tenant=tenant), field="interaction_id")
         .select_related("interaction", "interaction__expert", "interaction__tenant")
         .first()
     )
@@ -66,7 +68,9 @@ def _is_admin(actor: User) -> bool:
 def access_interaction(*, actor: User, interaction_id: uuid.UUID) -> Interaction:
     """Experts reach their own interactions, admins every interaction of their tenant; the rest is 'not found'."""
     interaction = (
-        Interaction.objects.filter(id=interaction_id, tenant_id=actor.tenant_id).select_related("expert", "tenant").first()
+        visible_interactions(Interaction.objects.filter(id=interaction_id, tenant_id=actor.tenant_id))  # P26
+        .select_related("expert", "tenant")
+        .first()
     )
     if interaction is None or (not _is_admin(actor) and interaction.expert_id != actor.id):
         raise NotFound(_("No such conversation."))
@@ -121,7 +125,7 @@ def _unread_subquery() -> Coalesce:
 
 
 def inbox_list(*, actor: User, q: str = "", status: str = "open", expert_id: uuid.UUID | None = None) -> QuerySet[Interaction]:
-    qs = Interaction.objects.filter(tenant_id=actor.tenant_id)
+    qs = visible_interactions(Interaction.objects.filter(tenant_id=actor.tenant_id))  # P26: held ones are not listed
     if not _is_admin(actor):
         qs = qs.filter(expert_id=actor.id)
     elif expert_id:

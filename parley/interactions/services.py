@@ -16,15 +16,16 @@ from django.utils.translation import gettext as _
 
 from parley.accounts.models import User
 from parley.core.exceptions import ApplicationError, NotFound, PermissionDenied
-from parley.crypto.services import data_keys_destroy
 from parley.experts.models import ExpertProfile, Topic
-from parley.files.services import file_delete, file_store
+from parley.files.services import file_store
+from parley.holds.selectors import visible_interactions
 from parley.interactions import events
 from parley.interactions.documents import clean_filename, document_clean
 from parley.interactions.models import Document, Interaction, Message, SearchToken, Side, VisitorAccess
 from parley.interactions.selectors import absolute, search_tokens_for, token_hash, unread_count
 from parley.notifications.services import mail_send
 from parley.realtime.selectors import users_connected, visitor_connected
+from parley.stats.services import stats_conversation_started, stats_message_posted
 from parley.tenants.models import Membership, Tenant
 
 MAX_MESSAGE_CHARS = 5000
@@ -124,6 +125,7 @@ def interaction_start(
     topic_id: uuid.UUID | None = None,
     timezone_name: str = "UTC",
     language: str = "",
+    page: str = "/",  # the website path the widget was opened on, for the anonymous statistics (P10)
 ) -> tuple[Interaction, str, Message]:
     """A visitor starts a conversation with an expert; returns it, the visitor's bearer token and the first message."""
     _require_chat(tenant)
@@ -143,6 +145,7 @@ def interaction_start(
         tenant=tenant, expert=profile.user, name=name, email=email, topic=topic, timezone_name=timezone_name, language=language
     )
     message = _message_create(interaction=interaction, sender=Side.CUSTOMER, author=None, body=body)
+    stats_conversation_started(interaction=interaction, page=page)
     return interaction, token, message
 
 
@@ -175,6 +178,7 @@ def _message_create(
         document=document,
     )
     events.message(interaction, message)
+    stats_message_posted(interaction=interaction, message=message)
     if reopened:
         events.conversation(interaction)
     events.inbox(interaction, unread_count(interaction=interaction))
@@ -322,24 +326,24 @@ def interaction_status_set(*, actor: User, interaction: Interaction, status: str
 
 
 @transaction.atomic
-def interaction_delete(*, interaction: Interaction) -> None:
+def interaction_delete(*, interaction: Interaction, rule: str = "manual") -> None:
     """P08: messages, documents, files, the customer's name and e-mail and every access token go now; the
-    interaction's data key is destroyed, so copies in backups are unreadable too. Callers check who may."""
-    files = [d.file for d in Document.objects.filter(interaction=interaction).select_related("file")]
+    interaction's data key is destroyed, so copies in backups are unreadable too. Callers check who may.
+    Same engine as the retention purge (parley.privacy.services.interactions_erase); `rule` goes to the erasure
+    ledger: "manual", "account-deletion" or "dsr"."""
+    from parley.holds.services import hold_guard_deletion
+    from parley.privacy.services import interactions_erase
+
+    hold_guard_deletion(target_type="interaction", target_id=interaction.id)  # P26: blocked, not deleted
     events.deleted(interaction)
-    Message.objects.filter(interaction=interaction).delete()
-    Document.objects.filter(interaction=interaction).delete()
-    for stored in files:
-        file_delete(stored=stored)
-    interaction_id = interaction.id
-    interaction.delete()
-    data_keys_destroy(scope_type="interaction", scope_ids=[interaction_id])
+    interactions_erase(interaction_ids=[interaction.id], rule=rule)
 
 
 def interactions_delete_for_expert(*, user: User) -> int:
-    """P09: an expert's account goes with the conversations they hold."""
+    """P09: an expert's account goes with the conversations they hold, except those under a legal hold (P26): they
+    are kept, without the expert."""
     count = 0
-    for interaction in Interaction.objects.filter(expert=user).select_related("tenant"):
-        interaction_delete(interaction=interaction)
+    for interaction in visible_interactions(Interaction.objects.filter(expert=user)).select_related("tenant"):
+        interaction_delete(interaction=interaction, rule="account-deletion")
         count += 1
     return count

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 
 class Storage(StrEnum):
@@ -28,21 +29,38 @@ class Retention(StrEnum):
     THROTTLE = "throttle"  # until the lock-out window ends
     DEV_OUTBOX = "dev-outbox"  # development only: 30 days
     SERVICE_12_MONTHS = "service-12-months"  # end-customer service data (P06)
+    DSR_REQUEST = "dsr-request"  # data-subject request: PARLEY_DSR_RETENTION_MONTHS after it was closed (P29)
+    CONSENT_PROOF = "consent-proof"  # while consent stands, then PARLEY_CONSENT_PROOF_MONTHS after withdrawal
 
 
+# Texts the privacy notice shows are marked with gettext_noop (by that name: makemessages finds no alias) and
+# translated when the notice is rendered (parley/privacy/notice.py).
 RETENTION_TEXT = {
-    Retention.ACCOUNT: "Until the account is deleted by an administrator; deletion is irrevocable (crypto-shredding).",
-    Retention.TENANT: "For the duration of the contract with the tenant.",
-    Retention.INVITATION: "Until the invitation is accepted or expires.",
-    Retention.SESSION: "Until logout or session expiry.",
-    Retention.THROTTLE: "Until the lock-out window ends.",
-    Retention.DEV_OUTBOX: "Development installations only; 30 days.",
+    Retention.ACCOUNT: gettext_noop(
+        "Until the account is deleted by an administrator; deletion is irrevocable (crypto-shredding)."
+    ),
+    Retention.TENANT: gettext_noop("For the duration of the contract with the tenant."),
+    Retention.INVITATION: gettext_noop("Until the invitation is accepted or expires."),
+    Retention.SESSION: gettext_noop("Until logout or session expiry."),
+    Retention.THROTTLE: gettext_noop("Until the lock-out window ends."),
+    Retention.DEV_OUTBOX: gettext_noop("Development installations only; 30 days."),
+    # The notice shows the tenant's own period instead (notice._service_retention).
     Retention.SERVICE_12_MONTHS: "12 months after the last activity, or earlier on request.",
+    # The notice removes "(PARLEY_...)" before translating: the forms it looks up are in _NOTICE_FORMS.
+    Retention.DSR_REQUEST: "36 months after the request was closed (PARLEY_DSR_RETENTION_MONTHS); unconfirmed ones 48 hours.",
+    Retention.CONSENT_PROOF: "While the consent stands; after withdrawal 36 months as proof (PARLEY_CONSENT_PROOF_MONTHS).",
 }
 
-CONTRACT = "Art. 6(1)(b) GDPR: performance of the contract with the tenant"
-LEGITIMATE_INTEREST = "Art. 6(1)(f) GDPR: legitimate interest in securing the service"
-LEGAL_OBLIGATION = "Art. 6(1)(c) GDPR: legal obligation"
+# Retention texts as the notice shows them (setting names removed by parley.privacy.notice._public), for makemessages.
+_NOTICE_FORMS = (
+    gettext_noop("36 months after the request was closed; unconfirmed ones 48 hours."),
+    gettext_noop("While the consent stands; after withdrawal 36 months as proof."),
+)
+
+CONTRACT = gettext_noop("Art. 6(1)(b) GDPR: performance of the contract with the tenant")
+LEGITIMATE_INTEREST = gettext_noop("Art. 6(1)(f) GDPR: legitimate interest in securing the service")
+LEGAL_OBLIGATION = gettext_noop("Art. 6(1)(c) GDPR: legal obligation")
+CONSENT = gettext_noop("Art. 6(1)(a) GDPR: consent, withdrawable at any time (Art. 7(3))")
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,9 @@ class PersonalField:
     legal_basis: str
     retention: Retention
     storage: Storage = Storage.ENCRYPTED
+    # Whose data it is (end customers, experts, ...) for the register of processing activities (P30); empty: derived
+    # from the model by parley.privacy.register.
+    subjects: tuple[str, ...] = ()
 
 
 @dataclass

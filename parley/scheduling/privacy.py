@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_noop
+
 from parley.privacy.registry import CONTRACT, PersonalField, Retention, Storage, declare
 from parley.scheduling.models import (
     Absence,
@@ -21,17 +23,26 @@ declare(
     Appointment,
     {
         "note": PersonalField(
-            "appointments", "Preparing the appointment the customer booked (P04)", CONTRACT, Retention.SERVICE_12_MONTHS
+            gettext_noop("appointments"),
+            gettext_noop("Preparing the appointment the customer booked (P04)"),
+            CONTRACT,
+            Retention.SERVICE_12_MONTHS,
         ),
         "expert_message": PersonalField(
-            "appointments", "Telling the customer about a change (P04)", CONTRACT, Retention.SERVICE_12_MONTHS
+            gettext_noop("appointments"),
+            gettext_noop("Telling the customer about a change (P04)"),
+            CONTRACT,
+            Retention.SERVICE_12_MONTHS,
         ),
         "manage_token": PersonalField(
-            "access token", "Putting the reschedule/cancel link into every mail", CONTRACT, Retention.SERVICE_12_MONTHS
+            gettext_noop("access token"),
+            gettext_noop("Putting the reschedule/cancel link into every mail"),
+            CONTRACT,
+            Retention.SERVICE_12_MONTHS,
         ),
         "manage_token_hash": PersonalField(
-            "access token",
-            "Letting the customer reschedule or cancel without an account",
+            gettext_noop("access token"),
+            gettext_noop("Letting the customer reschedule or cancel without an account"),
             CONTRACT,
             Retention.SERVICE_12_MONTHS,
             Storage.PSEUDONYMOUS,
@@ -45,19 +56,19 @@ declare(
     note="P12: only the start and end of an event in the expert's connected calendar, for 8 weeks ahead; never a title, "
     "description, location or attendee. Deleted on unlink.",
 )
-_sync = "Reading busy times from the expert's calendar (P12)"
+_sync = gettext_noop("Reading busy times from the expert's calendar (P12)")
 declare(
     CalendarConnection,
     {
-        "access_token": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
-        "refresh_token": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
-        "caldav_url": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
-        "caldav_username": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
-        "caldav_password": PersonalField("calendar credentials", _sync, CONTRACT, Retention.ACCOUNT),
+        "access_token": PersonalField(gettext_noop("calendar credentials"), _sync, CONTRACT, Retention.ACCOUNT),
+        "refresh_token": PersonalField(gettext_noop("calendar credentials"), _sync, CONTRACT, Retention.ACCOUNT),
+        "caldav_url": PersonalField(gettext_noop("calendar credentials"), _sync, CONTRACT, Retention.ACCOUNT),
+        "caldav_username": PersonalField(gettext_noop("calendar credentials"), _sync, CONTRACT, Retention.ACCOUNT),
+        "caldav_password": PersonalField(gettext_noop("calendar credentials"), _sync, CONTRACT, Retention.ACCOUNT),
     },
     not_personal={
         "last_error": "A fixed sentence chosen by Parley, never a provider's text.",
         "token_expires_at": "When the access token expires.",
     },
 )
-declare(OAuthState, {"code_verifier": PersonalField("calendar credentials", _sync, CONTRACT, Retention.SESSION)})
+declare(OAuthState, {"code_verifier": PersonalField(gettext_noop("calendar credentials"), _sync, CONTRACT, Retention.SESSION)})

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from parley.accounts.models import User
 from parley.core.exceptions import NotFound
 from parley.experts.models import ExpertProfile
+from parley.holds.selectors import visible_interactions, visible_users
 from parley.notifications.models import OutboxMail
 from parley.scheduling.models import (
     Absence,
@@ -261,10 +262,10 @@ def access_appointment(*, actor: User, appointment_id: uuid.UUID) -> Appointment
     """Experts reach their own appointments, admins every appointment of their tenant. Another tenant's or a
     colleague's appointment is 'not found' exactly like a missing one, so an id tells nothing."""
     appointment = (
-        Appointment.objects.filter(id=appointment_id, tenant_id=actor.tenant_id)
+        visible_interactions(Appointment.objects.filter(id=appointment_id, tenant_id=actor.tenant_id), field="interaction_id")
         .select_related("interaction", "expert", "appointment_type", "tenant")
         .first()
-    )
+    )  # P26: an appointment of a held conversation is not found
     if appointment is None:
         raise NotFound(_("No such appointment."))
     if actor.role != Membership.Role.ADMIN and appointment.expert_id != actor.id:
@@ -274,7 +275,8 @@ def access_appointment(*, actor: User, appointment_id: uuid.UUID) -> Appointment
 
 def schedule_experts(*, tenant: Tenant) -> QuerySet[User]:
     """Every expert account of the tenant (deactivated ones too: they may still have appointments)."""
-    return User.objects.filter(tenant=tenant, membership__role=Membership.Role.EXPERT).order_by("created_at")
+    experts = User.objects.filter(tenant=tenant, membership__role=Membership.Role.EXPERT)
+    return visible_users(experts).order_by("created_at")  # P26: a held person is not offered
 
 
 def week_monday(day: date) -> date:
@@ -318,7 +320,9 @@ def appointment_week(*, actor: User, monday: date, zone: ZoneInfo, expert: User 
     start, end = bounds[0], bounds[-1]
     entries: dict[date, list[WeekEntry]] = {day: [] for day in days}
     appointments = (
-        Appointment.objects.filter(tenant_id=actor.tenant_id, starts_at__gte=start, starts_at__lt=end)
+        visible_interactions(  # P26: appointments of held conversations are not listed
+            Appointment.objects.filter(tenant_id=actor.tenant_id, starts_at__gte=start, starts_at__lt=end), field="interaction_id"
+        )
         .exclude(status=Appointment.Status.DECLINED)
         .select_related("interaction", "expert", "appointment_type")
     )
@@ -366,6 +370,7 @@ def appointments_pending(
     pending = Appointment.objects.filter(tenant_id=actor.tenant_id, status=status, starts_at__gte=now).select_related(
         "interaction", "expert", "appointment_type"
     )
+    pending = visible_interactions(pending, field="interaction_id")  # P26
     if actor.role != Membership.Role.ADMIN:
         pending = pending.filter(expert=actor)
     elif expert is not None:

@@ -36,6 +36,7 @@ from parley.scheduling.selectors import (
     slot_rules,
 )
 from parley.scheduling.slots import free_slots
+from parley.stats.services import stats_appointment
 from parley.tenants.models import Membership, Tenant
 
 MAX_NOTE_CHARS = 2000
@@ -141,6 +142,7 @@ def appointment_book(
         _mail_customer(appointment, "scheduling/mail/requested.txt", manage_token)
     _mail_expert(appointment, "scheduling/mail/expert_booked.txt")
     events.inbox(interaction, unread_count(interaction=interaction))
+    stats_appointment(appointment=appointment, metric="appointment_booked")
     return appointment, manage_token, visitor_token
 
 
@@ -212,8 +214,12 @@ def _mail_expert(appointment: Appointment, template: str) -> None:
 
 
 def access_managed_appointment(*, tenant: Tenant, token: str) -> Appointment:
+    from parley.holds.selectors import visible_interactions
+
     appointment = (
-        Appointment.objects.filter(tenant=tenant, manage_token_hash=token_hash(token or ""))
+        visible_interactions(  # P26: the customer's link does not open an appointment of a held conversation
+            Appointment.objects.filter(tenant=tenant, manage_token_hash=token_hash(token or "")), field="interaction_id"
+        )
         .select_related("interaction", "expert", "appointment_type", "tenant")
         .first()
     )
@@ -341,6 +347,7 @@ def appointment_cancel(*, appointment: Appointment, actor: User | None = None, m
         expert_message=(_clean_note(message) or None) if actor else appointment.expert_message,
     )
     _mail_customer(appointment, "scheduling/mail/cancelled.txt", method="CANCEL")
+    stats_appointment(appointment=appointment, metric="appointment_cancelled")
     if actor is None:
         _mail_expert(appointment, "scheduling/mail/expert_cancelled.txt")
     return appointment

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_noop
+
 from parley.privacy.registry import CONTRACT, PersonalField, Retention, declare
 from parley.tenants.models import Membership, Tenant
 
@@ -5,9 +7,11 @@ declare(
     Tenant,
     {
         "controller_contact": PersonalField(
-            "contact", "Naming the controller in the privacy notice (P31)", CONTRACT, Retention.TENANT
+            gettext_noop("contact"), gettext_noop("Naming the controller in the privacy notice (P31)"), CONTRACT, Retention.TENANT
         ),
-        "dpo_contact": PersonalField("contact", "Naming the data-protection officer (P31)", CONTRACT, Retention.TENANT),
+        "dpo_contact": PersonalField(
+            gettext_noop("contact"), gettext_noop("Naming the data-protection officer (P31)"), CONTRACT, Retention.TENANT
+        ),
     },
     not_personal={
         "name": "The organisation's (company's) name.",

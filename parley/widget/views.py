@@ -115,14 +115,11 @@ def app_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def privacy_view(request: HttpRequest, slug: str) -> HttpResponse:
-    """Fallback privacy notice for tenants that link none of their own (issue 6 replaces it with a generated one)."""
-    tenant = _tenant_or_404(slug)
-    language = pick_language(request, tenant)
-    with translation.override(language):
-        response = render(request, "widget/privacy.html", {"tenant": tenant, "language": language})
-    response["Content-Language"] = language
-    patch_vary_headers(response, ["Accept-Language"])
-    return response
+    """The web app's privacy link for tenants that link no notice of their own: the tenant's notice generated from
+    the privacy registry (parley/privacy/notice.py, P30, P31)."""
+    from parley.privacy.views import notice_view
+
+    return notice_view(request, slug)
 
 
 @require_GET

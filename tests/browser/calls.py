@@ -167,3 +167,25 @@ def grown(before: dict[str, int], after: dict[str, int], *, allowed: frozenset[s
         for table, count in after.items()
         if count != before.get(table, 0) and table not in allowed
     }
+
+
+# P05/P10: the one table a call may change is the statistics counters (parley/stats), counted when the call ends.
+STATISTICS = frozenset({"stats_dailycount"})
+
+
+def calls_counted() -> int:
+    from django.db.models import Sum
+
+    from parley.stats.models import DailyCount, Dimension, Metric
+
+    total = DailyCount.objects.filter(metric=Metric.CALL, dimension=Dimension.ALL).aggregate(n=Sum("count"))["n"]
+    return total or 0
+
+
+def wait_call_counted(before: int, *, timeout: float = 10.0) -> None:
+    """The expert's call socket counts the call after it closed: wait for that one counter to move."""
+    deadline = time.monotonic() + timeout
+    while calls_counted() == before:
+        assert time.monotonic() < deadline, "the ended call was not counted in the statistics"
+        time.sleep(0.1)
+    assert calls_counted() == before + 1

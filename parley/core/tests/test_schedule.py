@@ -51,5 +51,5 @@ def test_with_several_workers_each_job_runs_once_per_slot():
     assert JobRun.objects.filter(job="shared").count() == 1
 
 
-def test_the_schedule_includes_reminders_calendar_sync_and_housekeeping():
-    assert {job.name for job in schedule.JOBS} == {"housekeeping", "reminders", "calendar-sync"}
+def test_the_schedule_includes_reminders_calendar_sync_housekeeping_and_retention():
+    assert {job.name for job in schedule.JOBS} == {"housekeeping", "reminders", "calendar-sync", "retention"}

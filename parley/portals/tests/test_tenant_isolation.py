@@ -24,6 +24,9 @@ ADMIN_ROUTES = [
     ("scheduling:types", "post"),
     ("scheduling:booking_settings", "post"),
     ("scheduling:mails", "get"),
+    ("dsr:queue", "get"),
+    ("holds:list", "get"),
+    ("stats:report", "get"),
 ]
 EXPERT_ROUTES = [
     ("portal_expert:profile", "get"),
@@ -50,6 +53,8 @@ OBJECT_ROUTES = [  # admin routes on another account
     ("portal_admin:member_delete", "post"),
     ("portal_admin:expert_widget", "get"),
     ("portal_admin:expert_widget", "post"),
+    ("holds:place_user", "get"),
+    ("holds:place_user", "post"),
 ]
 PUBLIC_ROUTES = {
     "home",
@@ -63,6 +68,10 @@ PUBLIC_ROUTES = {
     "accounts:invitation_accept",
     "tenant_logo",  # public branding, see test_an_admin_uploads_a_logo_that_the_login_page_shows
     "tenant_brand_css",  # public branding, see test_the_brand_colours_keep_text_readable
+    # Data-subject requests: anyone may write one; the single-use link confirms it (parley/dsr/tests/test_p29_intake.py).
+    "dsr:request",
+    "dsr:confirm",
+    "privacy:notice",  # the tenant's public privacy notice (P31), see parley/privacy/tests/test_notice.py
     # The end-customer web app is public by design; its data is reached by the visitor's token (parley/widget/tests,
     # parley/interactions/tests/test_api.py: a visitor can never read another visitor's conversation).
     "widget:loader",
@@ -72,6 +81,8 @@ PUBLIC_ROUTES = {
     "widget:appointment",  # reached by the manage token of the customer's mail link, see parley/scheduling/tests
     "widget:demo",
     "widget:demo_page",
+    # One-click consent withdrawal, reached by the link token; another tenant's slug gets 404 (parley/consent/tests).
+    "consent:withdraw",
 }
 OTHER_COVERED = {"portal_admin:invitation_revoke", "portal_expert:photo_file"}  # covered by their own tests
 # Topic routes: see parley/tenants/tests/test_topics.py (another tenant's topic is 404, an expert gets 403).
@@ -104,6 +115,12 @@ OTHER_COVERED |= {
 # Calendar connection routes: see parley/scheduling/calendars/tests/test_views.py (another tenant and a colleague get
 # 404, an admin gets 403, an unknown connection 404).
 OTHER_COVERED |= {"calendars:sync", "calendars:unlink"}
+# Data-subject request routes: see parley/dsr/tests/test_p29_actions.py (another tenant's admin gets 404 through either
+# portal, an expert 403, a stranger the login, on every one of them).
+OTHER_COVERED |= {"dsr:detail", "dsr:action", "dsr:export"}
+# Legal-hold routes on a conversation or a hold: see parley/holds/tests/test_p26_legal_hold.py (another tenant's admin
+# gets 404, an expert 403, on every one of them).
+OTHER_COVERED |= {"holds:place_interaction", "holds:detail", "holds:document", "holds:release"}
 
 
 def _names(resolver: URLResolver, prefix: str = "") -> set[str]:

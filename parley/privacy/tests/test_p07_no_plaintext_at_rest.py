@@ -80,7 +80,26 @@ def _write_canaries() -> dict[str, bytes]:
     )
     document_post(interaction=interaction, sender="customer", filename=f"{CANARY}.txt", data=f"statement {CANARY}\n".encode())
     _write_appointment_canaries(tenant, expert)
+    _write_dsr_canaries(tenant, admin)
+    _write_hold_canary(admin, interaction)
     return {"totp": device.secret.encode(), "photo": file_read(stored=photo)[:200]}
+
+
+def _write_hold_canary(admin, interaction) -> None:
+    from parley.holds.services import hold_place_on_interaction
+
+    hold_place_on_interaction(actor=admin, interaction_id=interaction.id, reason=f"Court order {CANARY}")
+
+
+def _write_dsr_canaries(tenant, admin) -> None:
+    from unittest import mock
+
+    from parley.dsr.services import request_confirm, request_note_add, request_submit
+
+    with mock.patch("parley.dsr.services.secrets.token_urlsafe", return_value="dsr-canary-token"):
+        request_submit(tenant=tenant, email=f"dsr.{CANARY.lower()}@x.test", name=f"Asker {CANARY}", text=f"Erase {CANARY}")
+    request = request_confirm(tenant=tenant, token="dsr-canary-token")
+    request_note_add(actor=admin, request=request, note=f"Called {CANARY}")
 
 
 def _write_appointment_canaries(tenant, expert) -> None:
@@ -149,6 +168,11 @@ WRITTEN = {
     "scheduling.CalendarConnection.caldav_username",
     "scheduling.CalendarConnection.caldav_password",
     "scheduling.OAuthState.code_verifier",
+    "dsr.DataSubjectRequest.email",
+    "dsr.DataSubjectRequest.name",
+    "dsr.DataSubjectRequest.text",
+    "dsr.DataSubjectRequest.outcome",
+    "holds.LegalHold.reason",
 }
 
 

@@ -58,6 +58,9 @@ class Command(BaseCommand):
             proxy_headers=bool(forwarded),
             forwarded_allow_ips=forwarded or None,
             log_level="warning",
+            # Parley's LOGGING (config/django/base.py) handles uvicorn's own lines too, through the filter that
+            # shortens IP addresses (parley/core/logging.py); uvicorn's default config would print them unfiltered.
+            log_config=None,
             server_header=False,
             lifespan="on",
             # loop/http "auto" pick uvloop and httptools (uvicorn[standard]); asyncio + h11 cost about 15-25 % more

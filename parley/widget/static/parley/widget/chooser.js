@@ -98,6 +98,7 @@ function showStart(app, expert, topic) {
           message: message.control.value.trim(),
           timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
           language: app.language,
+          page: new URLSearchParams(location.search).get("page") || "/", // anonymous statistics only (P10)
         },
       });
       app.tokens.add(data.token);

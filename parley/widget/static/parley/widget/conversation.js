@@ -57,6 +57,7 @@ export function showConversation(app, token, initial) {
   const dialog = deleteDialog();
   const footer = h("div", { class: "footer-actions" },
     h("button", { type: "button", class: "link", onclick: () => app.startOver() }, t("newConversation")),
+    h("button", { type: "button", class: "link", onclick: exportConversation }, t("exportConversation")),
     h("button", { type: "button", class: "link link-danger", onclick: () => dialog.showModal() }, t("deleteConversation")),
   );
   // Calls: start buttons beside the heading, ring boxes and the call panel above the messages (never over the
@@ -299,6 +300,24 @@ export function showConversation(app, token, initial) {
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  // P28: the visitor's own copy, a ZIP with the conversation as JSON and its documents.
+  async function exportConversation() {
+    showError("");
+    announce(t("exporting"));
+    try {
+      const blob = await app.request("GET", "/conversation/export", { token, blob: true });
+      const url = URL.createObjectURL(blob);
+      const link = h("a", { href: url, download: "conversation.zip", hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      announce(t("exported"));
     } catch (error) {
       showError(error.message);
     }

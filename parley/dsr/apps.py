@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DsrConfig(AppConfig):
+    name = "parley.dsr"
+    label = "dsr"
+    verbose_name = "Data-subject requests"
