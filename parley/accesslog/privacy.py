@@ -19,9 +19,7 @@ ACCESS_LOG = {
     ],
     "purpose": gettext_noop("Operating and securing the service: finding errors, abuse and attacks"),
     "legal_basis": LEGITIMATE_INTEREST,
+    # The register shows this text; the privacy notice shows a translated line with the configured number of days
+    # instead (parley.privacy.notice._access_log_retention).
     "retention": "PARLEY_ACCESS_LOG_DAYS days (default 14); whole day files are deleted by the hourly housekeeping",
 }
-
-# The notice shows the retention with the setting's value in place of its name ("14 days; ..."); marked for
-# makemessages in the default form, which is what the notice looks up unless PARLEY_ACCESS_LOG_DAYS is changed.
-_NOTICE_RETENTION = gettext_noop("14 days; whole day files are deleted by the hourly housekeeping")

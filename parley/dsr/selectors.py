@@ -205,4 +205,8 @@ def outcome_text(entry: dict[str, Any]) -> str:
         return _("%(n)s consent records withdrawn.") % {"n": counts.get("withdrawn", 0)}
     if action == "closed_mail":
         return _("The person was told by e-mail that the request is closed.")
+    if action == "widget":
+        return _(
+            "Sent from the web app by the visitor of conversation %(id)s (who they are is confirmed by the e-mail link only)."
+        ) % {"id": counts.get("interaction", "")}
     return str(action)

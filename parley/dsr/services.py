@@ -6,6 +6,7 @@ The request log keeps what was done (counts, ids of nobody, the admin's notes), 
 
 import calendar
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -91,11 +92,24 @@ def _clean_email(email: Any) -> str:
 
 
 @transaction.atomic
-def request_submit(*, tenant: Tenant, email: str, text: str, right: str = "", name: str = "", language: str = "") -> None:
+def request_submit(
+    *,
+    tenant: Tenant,
+    email: str,
+    text: str,
+    right: str = "",
+    name: str = "",
+    language: str = "",
+    source_interaction_id: uuid.UUID | None = None,
+) -> None:
     """Store an unconfirmed request and mail a single-use confirmation link to `email`.
 
     Says nothing about whether Parley knows the address: the answer is the same either way, and only whoever reads
-    that mailbox can confirm (identity verification for people without an account)."""
+    that mailbox can confirm (identity verification for people without an account).
+
+    `source_interaction_id`: sent from the web app by the visitor of that conversation (their token was checked by
+    the caller); the log records the conversation's id, nothing else, so the admins see where it came from. Who the
+    person is, is still confirmed by the e-mail link alone."""
     email = _clean_email(email)
     name = (name or "").strip()[:120]
     text = (text or "").strip()
@@ -123,6 +137,9 @@ def request_submit(*, tenant: Tenant, email: str, text: str, right: str = "", na
         token_hash=token_hash(token),
         token_expires_at=timezone.now() + timedelta(hours=CONFIRM_HOURS),
     )
+    if source_interaction_id is not None:
+        _log(request, action="widget", counts={"interaction": str(source_interaction_id)})
+        request.save(update_fields=["outcome"])
     link = _absolute(reverse("dsr:confirm", kwargs={"slug": tenant.slug, "token": token}))
     mail_send(
         tenant=tenant,

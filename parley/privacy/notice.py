@@ -8,6 +8,7 @@ version, so a consent record that cites the version says which notice the person
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,11 +86,68 @@ def _service_retention(tenant: Tenant) -> str:
     ) % {"months": tenant.retention_months}
 
 
+# Retention texts whose period is a setting: the notice translates a template and fills in the configured value
+# afterwards, so any value gets a translated line (the register keeps the setting's name). Keyed by the register's
+# text; each function runs with the notice's language active.
+
+
+def _access_log_retention() -> str:
+    days = settings.PARLEY_ACCESS_LOG_DAYS
+    return ngettext(
+        "%(days)d day; whole day files are deleted by the hourly housekeeping",
+        "%(days)d days; whole day files are deleted by the hourly housekeeping",
+        days,
+    ) % {"days": days}
+
+
+def _dsr_retention() -> str:
+    months = settings.PARLEY_DSR_RETENTION_MONTHS
+    return ngettext(
+        "%(months)d month after the request was closed; unconfirmed ones %(hours)d hours.",
+        "%(months)d months after the request was closed; unconfirmed ones %(hours)d hours.",
+        months,
+    ) % {"months": months, "hours": _dsr_unconfirmed_hours()}
+
+
+def _dsr_unconfirmed_hours() -> int:
+    try:
+        from parley.dsr.services import UNCONFIRMED_KEEP_HOURS
+    except ImportError:  # pragma: no cover - the request tool ships with Parley
+        return 48
+    return UNCONFIRMED_KEEP_HOURS
+
+
+def _consent_retention() -> str:
+    months = settings.PARLEY_CONSENT_PROOF_MONTHS
+    return ngettext(
+        "While the consent stands; after withdrawal %(months)d month as proof.",
+        "While the consent stands; after withdrawal %(months)d months as proof.",
+        months,
+    ) % {"months": months}
+
+
+def _configured_texts() -> dict[str, Callable[[], str]]:
+    from parley.accesslog.privacy import ACCESS_LOG
+
+    return {
+        str(ACCESS_LOG["retention"]): _access_log_retention,
+        RETENTION_TEXT[Retention.DSR_REQUEST]: _dsr_retention,
+        RETENTION_TEXT[Retention.CONSENT_PROOF]: _consent_retention,
+    }
+
+
+def notice_retention(text: str, *, tenant: Tenant) -> str:
+    """One retention text of the register as the notice shows it, translated, with configured values."""
+    if text == RETENTION_TEXT[Retention.SERVICE_12_MONTHS]:
+        return _service_retention(tenant)
+    configured = _configured_texts().get(text)
+    return configured() if configured is not None else _tr(_public(text))
+
+
 def notice_categories(*, tenant: Tenant, rows: list[RegisterRow]) -> list[NoticeCategory]:
-    service_text = RETENTION_TEXT[Retention.SERVICE_12_MONTHS]
     categories = []
     for row in rows:
-        retention = [_service_retention(tenant) if text == service_text else _tr(_public(text)) for text in row.retention]
+        retention = [notice_retention(text, tenant=tenant) for text in row.retention]
         categories.append(
             NoticeCategory(
                 key=row.category,

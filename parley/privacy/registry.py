@@ -46,16 +46,10 @@ RETENTION_TEXT = {
     Retention.DEV_OUTBOX: gettext_noop("Development installations only; 30 days."),
     # The notice shows the tenant's own period instead (notice._service_retention).
     Retention.SERVICE_12_MONTHS: "12 months after the last activity, or earlier on request.",
-    # The notice removes "(PARLEY_...)" before translating: the forms it looks up are in _NOTICE_FORMS.
+    # The notice shows these two with the configured values (parley.privacy.notice), translated there.
     Retention.DSR_REQUEST: "36 months after the request was closed (PARLEY_DSR_RETENTION_MONTHS); unconfirmed ones 48 hours.",
     Retention.CONSENT_PROOF: "While the consent stands; after withdrawal 36 months as proof (PARLEY_CONSENT_PROOF_MONTHS).",
 }
-
-# Retention texts as the notice shows them (setting names removed by parley.privacy.notice._public), for makemessages.
-_NOTICE_FORMS = (
-    gettext_noop("36 months after the request was closed; unconfirmed ones 48 hours."),
-    gettext_noop("While the consent stands; after withdrawal 36 months as proof."),
-)
 
 CONTRACT = gettext_noop("Art. 6(1)(b) GDPR: performance of the contract with the tenant")
 LEGITIMATE_INTEREST = gettext_noop("Art. 6(1)(f) GDPR: legitimate interest in securing the service")

@@ -7,9 +7,10 @@ call is one transaction: either all of a batch is gone (rows, keys, ledger) or n
 """
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -211,4 +212,72 @@ def ledger_reapply(*, dry_run: bool = False, batch_size: int = 500) -> dict[str,
                         transaction.on_commit(lambda blobs=blobs: pending_files_process(keys=blobs))  # type: ignore[misc]
                 if scope_type is not None and not dry_run:
                     data_keys_destroy(scope_type=scope_type, scope_ids=ids)
+    return found
+
+
+# A blob is written just before its StoredFile row is saved (parley.files.services.file_store), and that row becomes
+# visible only when the upload's transaction commits: a blob younger than this may be an upload in progress.
+ORPHAN_BLOB_GRACE = timedelta(minutes=15)
+
+
+def _uuid_or_none(name: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(name)
+    except ValueError:
+        return None
+
+
+def orphan_blobs_sweep(*, dry_run: bool = False, grace: timedelta = ORPHAN_BLOB_GRACE, batch_size: int = 500) -> dict[str, int]:
+    """Blobs in the file store (FILES_DIR/<tenant id>/<file id hex>) without a StoredFile row: brought back by a file
+    backup restored next to a newer database, or left by a crash between writing a blob and committing its row.
+    They are counted and, unless `dry_run`, unlinked; blobs of files the erasure ledger names or the deletion
+    queue holds are left to those. Blobs modified within `grace` are only counted
+    (`orphan_blobs_recent`): their upload may still be committing; run again later, or with no grace while no
+    server runs. Other names in the store are left alone. Safe to run again."""
+    from parley.files.models import StoredFile
+
+    found = {"orphan_blobs": 0, "orphan_blobs_recent": 0}
+    root = Path(settings.FILES_DIR)
+    if not root.is_dir():
+        return found
+    cutoff = time.time() - grace.total_seconds()
+
+    def sweep(tenant_id: uuid.UUID, batch: dict[uuid.UUID, Path]) -> None:
+        ids = list(batch)
+        known = set(StoredFile.objects.filter(id__in=ids, tenant_id=tenant_id).values_list("id", flat=True))
+        # Blobs the ledger names are ledger_reapply's (counted there); queued ones go with the deletion queue.
+        known |= set(ErasureRecord.objects.filter(target_type="file", target_id__in=ids).values_list("target_id", flat=True))
+        queued = PendingFileDeletion.objects.filter(storage_key__in=[storage_key(tenant_id, i) for i in ids])
+        known |= {uuid.UUID(hex=key.split("/", 1)[1]) for key in queued.values_list("storage_key", flat=True)}
+        for file_id, path in batch.items():
+            if file_id in known:
+                continue
+            try:
+                recent = path.stat().st_mtime > cutoff
+            except FileNotFoundError:  # unlinked meanwhile (a queued deletion)
+                continue
+            if recent:
+                found["orphan_blobs_recent"] += 1
+                continue
+            found["orphan_blobs"] += 1
+            if not dry_run:
+                path.unlink(missing_ok=True)
+
+    for folder in sorted(root.iterdir()):
+        tenant_id = _uuid_or_none(folder.name)
+        if tenant_id is None or not folder.is_dir():
+            continue
+        batch: dict[uuid.UUID, Path] = {}
+        for path in folder.iterdir():
+            file_id = _uuid_or_none(path.name) if len(path.name) == 32 else None
+            if file_id is None or not path.is_file():
+                continue
+            batch[file_id] = path
+            if len(batch) >= batch_size:
+                sweep(tenant_id, batch)
+                batch = {}
+        if batch:
+            sweep(tenant_id, batch)
+    if found["orphan_blobs"]:
+        logger.info("restore-check: %s orphan file blobs %s", found["orphan_blobs"], "found" if dry_run else "removed")
     return found

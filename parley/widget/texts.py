@@ -75,6 +75,35 @@ def app_texts() -> dict[str, str]:
         "newConversation": _("Start a new conversation"),
         **booking_texts(),
         **call_texts(),
+        **rights_texts(),
+    }
+
+
+def rights_texts() -> dict[str, str]:
+    """Texts of the privacy-rights request form (parley/widget/static/parley/widget/rights.js, P29); the rights'
+    names are the public request page's (parley.dsr.models.Right), as `right_<value>`."""
+    from parley.dsr.models import Right
+
+    return {
+        "rights": _("Your privacy rights"),
+        "rightsIntro": _(
+            "Ask for a copy of your data, to have it corrected or erased, or anything else about your data. "
+            "No particular form is needed: say it in your own words."
+        ),
+        "rightsEmailHint": _("We send a link to this address: opening it confirms that the request comes from you."),
+        "rightsRight": _("What would you like? (optional)"),
+        "rightsNone": _("— (say it in your own words below)"),
+        "rightsText": _("Your request"),
+        "rightsTextHint": _("Tell us anything that helps us find your data, e.g. when you talked to us."),
+        "rightsMissing": _("Tell us what you would like us to do, or choose one of the rights."),
+        "rightsSend": _("Send the request"),
+        "rightsSent": _("Check your e-mail to confirm the request"),
+        "rightsSentHint": _(
+            "We sent a link to %(email)s. It works once, for %(hours)s hours. If no e-mail arrives, check the spam "
+            "folder or write to us again."
+        ),
+        "rightsAfterCall": _("Your privacy rights can be opened when the call has ended."),
+        **{f"right_{value}": str(label) for value, label in Right.choices if value != Right.OTHER},
     }
 
 

@@ -3,6 +3,7 @@ after an expert is deleted no row refers to them, no file of theirs remains and 
 no longer decrypts their data; `parley restore-check` erases again what a restored backup brought back."""
 
 import datetime as dt
+import json
 import uuid
 from io import StringIO
 
@@ -210,3 +211,74 @@ def test_restore_check_erases_again_what_a_restored_backup_brought_back(world, e
 
     call_command("restore_check", stdout=(out := StringIO()))  # idempotent: nothing left to do
     assert "the ledger holds" in out.getvalue()
+
+
+def test_restore_check_removes_file_blobs_that_have_no_record_and_keeps_the_rest(
+    world, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """G17, P09: a file backup restored next to a newer database brings back blobs whose record is gone (and whose
+    erasure the ledger may no longer name). restore-check reports them, removes them unless --dry-run, and keeps
+    live files, blobs young enough to be an upload still committing, and names that are not Parley's."""
+    import os
+    import time
+
+    from parley.crypto.services import Scope
+    from parley.files.services import file_store
+
+    settings.FILES_DIR = tmp_path / "files"
+    live = file_store(
+        scope=Scope(world.acme.id, "interaction", uuid.uuid4()), data=b"kept document", content_type="application/pdf"
+    )
+    folder = file_path(live).parent
+    restored = folder / uuid.uuid4().hex  # from the file backup: its row was deleted after the backup was taken
+    restored.write_bytes(b"\x01sealed bytes of an erased document")
+    other_tenant = tmp_path / "files" / str(world.globex.id) / uuid.uuid4().hex  # a live row's id, wrong tenant
+    other_tenant.parent.mkdir(parents=True)
+    other_tenant.write_bytes(b"\x01sealed")
+    misplaced_live = other_tenant.parent / live.id.hex
+    misplaced_live.write_bytes(b"\x01sealed")
+    uploading = folder / uuid.uuid4().hex  # written a moment ago; its row is not committed yet
+    uploading.write_bytes(b"\x01sealed")
+    foreign = folder / "README.txt"
+    foreign.write_text("not a blob")
+    ledgered_id = uuid.uuid4()  # an erased file the ledger names: ledger_reapply's, counted once
+    ledgered = folder / ledgered_id.hex
+    ledgered.write_bytes(b"\x01sealed")
+    ErasureRecord.objects.create(
+        tenant_id=world.acme.id,
+        target_type="file",
+        target_id=ledgered_id,
+        category="x",
+        rule="manual",
+        erased_at=dt.datetime.now(dt.UTC),
+    )
+    hour_ago = time.time() - 3600
+    for path in (file_path(live), restored, other_tenant, misplaced_live, foreign, ledgered):
+        os.utime(path, (hour_ago, hour_ago))
+
+    call_command("restore_check", "--dry-run", "--json", stdout=(out := StringIO()))
+    report = json.loads(out.getvalue())
+    assert report["found"]["orphan_blobs"] == 3 and report["kept_recent_blobs"] == 1
+    assert report["found"]["file_blobs"] == 1  # the ledgered one, not counted twice
+    assert restored.exists() and other_tenant.exists() and misplaced_live.exists()  # a dry run only counts
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("restore_check", stdout=(out := StringIO()))
+    assert "orphan_blobs          3 erased again" in out.getvalue()
+    assert "file_blobs            1 erased again" in out.getvalue()
+    assert "1 file blobs without a record are younger than 15 minutes" in out.getvalue()
+    assert not restored.exists() and not other_tenant.exists() and not misplaced_live.exists() and not ledgered.exists()
+    assert file_path(live).exists() and uploading.exists() and foreign.exists()
+
+    call_command("restore_check", "--file-grace-minutes", "0", stdout=(out := StringIO()))  # no server runs
+    assert "orphan_blobs          1 erased again" in out.getvalue()
+    assert not uploading.exists() and file_path(live).exists()
+    call_command("restore_check", stdout=(out := StringIO()))
+    assert "the ledger holds" in out.getvalue()
+
+
+def test_restore_check_refuses_a_negative_grace(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--file-grace-minutes must be 0 or more"):
+        call_command("restore_check", "--file-grace-minutes", "-1", stdout=StringIO())

@@ -151,3 +151,65 @@ def test_p31_the_admin_settings_page_edits_the_contacts_the_notice_shows(world: 
     page = client_for(world.acme_admin).get(reverse("portal_admin:settings", kwargs={"slug": "acme"})).content.decode()
     assert 'name="controller_contact"' in page and 'name="dpo_contact"' in page
     assert f'href="{reverse("privacy:notice", kwargs={"slug": "acme"})}"' in page
+
+
+def _german(monkeypatch, entries: dict[tuple[str, int], str]) -> None:
+    """Stand-in German translations for msgids the catalogue does not have yet (plural forms: (msgid, index))."""
+    from django.utils.translation import trans_real
+
+    catalog = trans_real.translation("de")._catalog._catalogs[0]  # type: ignore[attr-defined]
+    for key, value in entries.items():
+        monkeypatch.setitem(catalog, key, value)
+
+
+ACCESS_ONE = "%(days)d day; whole day files are deleted by the hourly housekeeping"
+ACCESS_MANY = "%(days)d days; whole day files are deleted by the hourly housekeeping"
+
+
+def test_p31_the_access_log_retention_shows_the_configured_days_translated_for_any_value(db, settings, monkeypatch):
+    """The notice translates a template and fills in PARLEY_ACCESS_LOG_DAYS afterwards: a changed setting still gets
+    a translated line, and never the setting's name."""
+    _german(
+        monkeypatch,
+        {
+            (ACCESS_ONE, 0): "%(days)d Tag; ganze Tagesdateien werden von der stündlichen Wartung gelöscht",
+            (ACCESS_ONE, 1): "%(days)d Tage; ganze Tagesdateien werden von der stündlichen Wartung gelöscht",
+        },
+    )
+    _initech()
+    for days, english, german in (
+        (30, "30 days; whole day files", "30 Tage; ganze Tagesdateien"),
+        (14, "14 days; whole day files", "14 Tage; ganze Tagesdateien"),
+        (1, "1 day; whole day files", "1 Tag; ganze Tagesdateien"),
+    ):
+        settings.PARLEY_ACCESS_LOG_DAYS = days
+        html = unescape(_page("/t/initech/privacy/?lang=en"))
+        assert english in html and "PARLEY_" not in html
+        html = unescape(_page("/t/initech/privacy/?lang=de"))
+        assert german in html and "whole day files" not in html
+
+
+def test_p31_request_and_consent_retention_show_the_configured_months(db, settings, monkeypatch):
+    settings.PARLEY_DSR_RETENTION_MONTHS = 24
+    settings.PARLEY_CONSENT_PROOF_MONTHS = 1
+    _german(
+        monkeypatch,
+        {
+            ("%(months)d month after the request was closed; unconfirmed ones %(hours)d hours.", 1): (
+                "%(months)d Monate nach Abschluss der Anfrage; unbestätigte %(hours)d Stunden."
+            ),
+        },
+    )
+    _initech()
+    html = unescape(_page("/t/initech/privacy/?lang=en"))
+    assert "24 months after the request was closed; unconfirmed ones 48 hours." in html
+    assert "While the consent stands; after withdrawal 1 month as proof." in html
+    assert "36 months" not in html  # the registry's default is not what this installation keeps
+    assert "24 Monate nach Abschluss der Anfrage; unbestätigte 48 Stunden." in unescape(_page("/t/initech/privacy/?lang=de"))
+
+
+def test_p30_the_register_keeps_the_settings_name_for_the_access_log_retention(db, settings):
+    """The register is for the operator: it names the setting that decides the period, whatever its value."""
+    settings.PARLEY_ACCESS_LOG_DAYS = 30
+    row = next(r for r in register_current() if r.category == "access log")
+    assert row.retention == ("PARLEY_ACCESS_LOG_DAYS days (default 14); whole day files are deleted by the hourly housekeeping",)

@@ -418,6 +418,18 @@ def calendars_unlink_for_expert(*, user: User) -> int:
 # --- write-back -------------------------------------------------------------------------------------------------
 
 
+def _held(appointment: Appointment) -> bool:
+    """P26: the appointment of a conversation under legal hold is frozen. Nothing of it is pushed, moved or taken
+    out of an external calendar until the hold is released (the next change after that writes it again); its time
+    still counts as busy (docs/decisions/0007-retention-and-erasure.md)."""
+    from parley.holds.selectors import is_held
+
+    if is_held(target_type="interaction", target_id=appointment.interaction_id):
+        logger.info("appointment %s: write-back skipped, its conversation is under legal hold", appointment.id)
+        return True
+    return False
+
+
 def appointment_write_back(*, appointment_id: uuid.UUID | str, now: datetime | None = None) -> int:
     """Put a confirmed appointment into the expert's write-back calendars (title "Appointment", the time, nothing
     about the customer), or take it out when it is no longer confirmed. Runs as a task after commit; idempotent.
@@ -425,6 +437,8 @@ def appointment_write_back(*, appointment_id: uuid.UUID | str, now: datetime | N
     now = now or timezone.now()
     appointment = Appointment.objects.filter(id=appointment_id).select_related("tenant", "expert").first()
     if appointment is None or appointment.expert is None or not appointment.tenant.calendar_write_back:
+        return 0
+    if _held(appointment):
         return 0
     connections = (
         CalendarConnection.objects.filter(expert=appointment.expert, tenant_id=appointment.tenant_id, write_back=True)

@@ -10,7 +10,8 @@ class Command(BaseCommand):
     help = (
         "Delete every record past its retention period (P06, P25): end-customer interactions with their files and "
         "data keys, expired sessions, invitations, ... Held interactions (P26) are skipped. --dry-run shows what "
-        "would go. Safe to stop (Ctrl-C) and run again: each batch is committed on its own, a rerun continues."
+        "would go. Safe to stop (Ctrl-C: exit code 130) and run again: each batch is committed on its own, a rerun "
+        "continues."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,7 +44,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stderr.write("")
             raise CommandError(
-                f"Stopped after {finished} records; every finished batch is committed. Run it again to continue."
+                f"Interrupted after {finished} records; every finished batch is committed, the rest is untouched. "
+                "Run it again to continue.",
+                returncode=130,  # the shell's convention for a run stopped by Ctrl-C (128 + SIGINT)
             ) from None
         if finished:
             self.stderr.write("")

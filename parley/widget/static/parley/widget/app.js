@@ -3,6 +3,7 @@ import { apiClient } from "./api.js";
 import { showTopics } from "./chooser.js";
 import { showConversation } from "./conversation.js";
 import { h, readJSON, t } from "./dom.js";
+import { openRights } from "./rights.js";
 import { tokenStore } from "./tokens.js";
 
 const settings = readJSON("parley-app");
@@ -129,6 +130,9 @@ if (embedded) {
   closeButton.hidden = false;
   closeButton.addEventListener("click", () => app.toParent({ parley: "close" }));
 }
+
+// P29: "Your privacy rights" in the footer, for every visitor; from a conversation it carries that conversation.
+document.getElementById("parley-rights").addEventListener("click", () => openRights(app, { token: (view && view.token) || null }));
 
 takeResumeLink();
 resume();

@@ -3,6 +3,7 @@
 import { createCallController } from "../call.js";
 import { announce, avatar, fileSize, h, presence, t } from "./dom.js";
 import { Live } from "./live.js";
+import { openRights } from "./rights.js";
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -58,6 +59,7 @@ export function showConversation(app, token, initial) {
   const footer = h("div", { class: "footer-actions" },
     h("button", { type: "button", class: "link", onclick: () => app.startOver() }, t("newConversation")),
     h("button", { type: "button", class: "link", onclick: exportConversation }, t("exportConversation")),
+    h("button", { type: "button", class: "link", onclick: () => openRights(app, { token }) }, t("rights")),
     h("button", { type: "button", class: "link link-danger", onclick: () => dialog.showModal() }, t("deleteConversation")),
   );
   // Calls: start buttons beside the heading, ring boxes and the call panel above the messages (never over the
@@ -418,7 +420,7 @@ export function showConversation(app, token, initial) {
   drawHead();
   initial.messages.forEach(accept);
   counting = true;
-  app.render(node, { stop, readingChanged, nudge: () => live.nudge() });
+  app.render(node, { stop, readingChanged, nudge: () => live.nudge(), token });
   log.scrollTop = log.scrollHeight;
   live.start();
   if (calls) {
