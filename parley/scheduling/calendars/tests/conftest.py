@@ -65,6 +65,31 @@ def oauth_connection(fake, expert, provider: str, *, scope: str, expires_in: tim
     )
 
 
+def book_with_write_back(world, google, capture_on_commit, *, name: str, email: str, note: str = ""):
+    """Acme writes appointments back; Eve has a Google connection that may write; a customer books Monday 08:00 UTC.
+    Returns (appointment, start)."""
+    from parley.scheduling.calendars.providers.google import SCOPE_READ, SCOPE_WRITE
+    from parley.scheduling.services import appointment_book
+    from parley.scheduling.tests.conftest import bookable, next_monday_utc
+
+    world.acme.calendar_write_back = True
+    world.acme.save(update_fields=["calendar_write_back"])
+    kind, profile = bookable.__wrapped__(world)
+    oauth_connection(google, world.acme_expert, "google", scope=f"{SCOPE_READ} {SCOPE_WRITE}", write_back=True)
+    start = next_monday_utc(8)
+    with capture_on_commit(execute=True):
+        appointment, _manage, _visitor = appointment_book(
+            tenant=world.acme,
+            appointment_type_id=kind.id,
+            starts_at=start,
+            expert_profile_id=profile.id,
+            name=name,
+            email=email,
+            note=note,
+        )
+    return appointment, start
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

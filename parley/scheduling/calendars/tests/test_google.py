@@ -14,8 +14,8 @@ from parley.core.testing import PASSWORD, client_for
 from parley.notifications.models import OutboxMail
 from parley.scheduling.calendars import services
 from parley.scheduling.calendars.providers.base import code_challenge
-from parley.scheduling.calendars.providers.google import SCOPE_READ, SCOPE_WRITE
-from parley.scheduling.calendars.tests.conftest import oauth_connection
+from parley.scheduling.calendars.providers.google import SCOPE_READ
+from parley.scheduling.calendars.tests.conftest import book_with_write_back, oauth_connection
 from parley.scheduling.models import BusyInterval, CalendarConnection, OAuthState
 
 REDIRECT = "http://127.0.0.1:8000/t/acme/calendars/oauth/callback/"
@@ -186,24 +186,16 @@ def test_unlink_deletes_tokens_and_busy_times_and_revokes_at_google(world, googl
 
 
 def test_write_back_puts_only_appointment_and_time_into_google(world, google, django_capture_on_commit_callbacks):
-    from parley.scheduling.services import appointment_book, appointment_cancel
-    from parley.scheduling.tests.conftest import bookable, next_monday_utc
+    from parley.scheduling.services import appointment_cancel
 
-    world.acme.calendar_write_back = True
-    world.acme.save(update_fields=["calendar_write_back"])
-    kind, profile = bookable.__wrapped__(world)
-    oauth_connection(google, world.acme_expert, "google", scope=f"{SCOPE_READ} {SCOPE_WRITE}", write_back=True)
-    start = next_monday_utc(8)
-    with django_capture_on_commit_callbacks(execute=True):
-        appointment, _manage, _visitor = appointment_book(
-            tenant=world.acme,
-            appointment_type_id=kind.id,
-            starts_at=start,
-            expert_profile_id=profile.id,
-            name="Carla Customer",
-            email="carla@example.test",
-            note="About my mortgage",
-        )
+    appointment, start = book_with_write_back(
+        world,
+        google,
+        django_capture_on_commit_callbacks,
+        name="Carla Customer",
+        email="carla@example.test",
+        note="About my mortgage",
+    )
     event = google.state.written[appointment.id.hex]
     assert event["summary"] == "Appointment"
     assert event["start"] == {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%SZ")}

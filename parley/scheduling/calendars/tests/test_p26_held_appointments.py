@@ -6,31 +6,15 @@ from datetime import timedelta
 
 from parley.holds.services import hold_place_on_interaction, hold_release
 from parley.scheduling.calendars import services
-from parley.scheduling.calendars.providers.google import SCOPE_READ, SCOPE_WRITE
-from parley.scheduling.calendars.tests.conftest import oauth_connection
+from parley.scheduling.calendars.tests.conftest import book_with_write_back
 from parley.scheduling.models import Appointment
 from parley.scheduling.selectors import busy_for
 
 
 def _booked(world, google, django_capture_on_commit_callbacks):
-    from parley.scheduling.services import appointment_book
-    from parley.scheduling.tests.conftest import bookable, next_monday_utc
-
-    world.acme.calendar_write_back = True
-    world.acme.save(update_fields=["calendar_write_back"])
-    kind, profile = bookable.__wrapped__(world)
-    oauth_connection(google, world.acme_expert, "google", scope=f"{SCOPE_READ} {SCOPE_WRITE}", write_back=True)
-    start = next_monday_utc(8)
-    with django_capture_on_commit_callbacks(execute=True):
-        appointment, _manage, _visitor = appointment_book(
-            tenant=world.acme,
-            appointment_type_id=kind.id,
-            starts_at=start,
-            expert_profile_id=profile.id,
-            name="Hannah Held",
-            email="hannah@example.test",
-            note="",
-        )
+    appointment, start = book_with_write_back(
+        world, google, django_capture_on_commit_callbacks, name="Hannah Held", email="hannah@example.test"
+    )
     assert appointment.id.hex in google.state.written
     return appointment, start
 
