@@ -19,6 +19,7 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("", include("parley.dsr.urls")),
     path("", include("parley.privacy.urls")),
     path("consent/", include("parley.consent.urls")),
+    path("", include("parley.careers.urls")),
 ]
 
 urlpatterns = [

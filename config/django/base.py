@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "parley.accesslog",
     "parley.consent",
     "parley.stats",
+    "parley.careers",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ them).
 """
 
 import json
+import mimetypes
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -169,6 +170,8 @@ _SCHEMA_DESCRIPTION = {
         "records": "The records, per kind.",
         "files": "Paths of the documents in this ZIP.",
         "not_included": "What exists but is left out, and why (e.g. conversations under legal hold).",
+        "applications": "Job applications sent with this e-mail address (model careers.Application): every "
+        "personal field, the position applied for, the status and dates; CV and photo are files inside this ZIP.",
     },
 }
 
@@ -180,8 +183,13 @@ def export_build(
     subject_email: str | None,
     request: DataSubjectRequest | None = None,
     held: int = 0,
+    applications: Iterable[models.Model] | None = None,
 ) -> ExportBundle:
-    """Collect every record of the given interactions (already filtered for access and legal holds)."""
+    """Collect every record of the given interactions (already filtered for access and legal holds).
+
+    For a confirmed data-subject request (`request` given) the job applications of the confirmed address are added
+    (P28); `applications` overrides that lookup. A visitor's own export (web app token) never includes them: their
+    address was not confirmed."""
     interaction_ids = [i.id for i in interactions]
     bundle = ExportBundle(data={})
     described: dict[str, Any] = {}
@@ -204,6 +212,11 @@ def export_build(
             "other_fields": {},
         }
         records["consent.ConsentRecord"] = consent
+    if applications is None and request is not None:
+        from parley.dsr.selectors import subject_applications
+
+        applications = subject_applications(tenant=tenant, email=request.email)
+    application_records = _application_records(list(applications or []), bundle, described)
     bundle.counts = {
         "interactions": len(records.get("interactions.Interaction", [])),
         "messages": len(records.get("interactions.Message", [])),
@@ -211,6 +224,8 @@ def export_build(
         "appointments": len(records.get("scheduling.Appointment", [])),
         "held": held,
     }
+    if application_records:
+        bundle.counts["applications"] = len(application_records)
     bundle.data = {
         "schema": _SCHEMA_DESCRIPTION,
         "generated_at": timezone.now().isoformat(),
@@ -228,10 +243,64 @@ def export_build(
         ),
         "models": described,
         "records": records,
+        "applications": application_records,
         "files": [path for path, _stored in bundle.files],
         "not_included": {"interactions_under_legal_hold": held} if held else {},
     }
     return bundle
+
+
+APPLICATION_LABEL = "careers.Application"
+
+
+def _application_records(
+    applications: list[models.Model], bundle: ExportBundle, described: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Each job application with every field the registry declares for it (so fields added later are exported
+    too), the position's title, status and dates; its files (CV, photo) go into the ZIP under applications/."""
+    if not applications:
+        return []
+    declarations_loaded()
+    declaration = next((d for d in declarations() if d.model._meta.label == APPLICATION_LABEL), None)
+    if declaration is None:
+        return []
+    described[APPLICATION_LABEL] = _model_description(declaration)
+    out = []
+    for application in applications:
+        record: dict[str, Any] = {"id": str(application.pk)}
+        position = getattr(application, "position", None)
+        record["position"] = getattr(position, "title", None)
+        for model_field in application._meta.concrete_fields:
+            if model_field.primary_key or model_field.name == "position":
+                continue
+            personal = declaration.fields.get(model_field.name)
+            if personal is not None and personal.storage == Storage.ENCRYPTED_FILE:
+                record[model_field.name] = _application_file(application, model_field, personal, bundle)
+            elif personal is not None:
+                record[model_field.name] = _personal_value(application, model_field, personal, bundle)
+            elif isinstance(model_field, EncryptedField):
+                continue  # cannot happen: the registry check demands a declaration
+            elif model_field.is_relation:
+                continue  # the tenant (named in 'organisation')
+            else:
+                record[model_field.name] = _plain(getattr(application, model_field.attname))
+        out.append(record)
+    return out
+
+
+def _application_file(obj: models.Model, model_field: models.Field, personal: PersonalField, bundle: ExportBundle) -> Any:
+    withheld = _withheld(personal)
+    if withheld is not None:
+        return withheld
+    stored = getattr(obj, model_field.name)
+    if stored is None:
+        return None
+    label = getattr(obj, f"{model_field.name}_filename", None) or (
+        model_field.name + (mimetypes.guess_extension(stored.content_type or "") or "")
+    )
+    path = f"applications/{obj.pk}/{_safe_name(str(label))}"
+    bundle.files.append((path, stored))
+    return {"file": path, "content_type": stored.content_type, "size": stored.size}
 
 
 def _consent_records(tenant: Tenant, email: str | None) -> list[dict[str, Any]] | None:

@@ -38,6 +38,22 @@ def subject_interactions(*, tenant: Tenant, subject_index: str) -> QuerySet[Inte
     )
 
 
+def subject_applications(*, tenant: Tenant, email: str | None) -> QuerySet[Any]:
+    """The job applications (parley.careers) sent with this e-mail address to this tenant, found by their keyed
+    e-mail index (P28, P29); none if the careers module is not installed."""
+    if not apps.is_installed("parley.careers") or not email:
+        return DataSubjectRequest.objects.none()
+    from parley.careers.models import Application
+    from parley.crypto.blind_index import email_index
+
+    index = email_index(tenant_id=tenant.id, email=email)
+    return (
+        Application.objects.filter(tenant=tenant, email_index=index)
+        .select_related("position", "cv", "photo")
+        .order_by("created_at")
+    )
+
+
 # --- optional sibling apps ------------------------------------------------------------------------------------
 
 
@@ -144,6 +160,37 @@ def _when(value: str | None) -> datetime | None:
 
 def outcome_text(entry: dict[str, Any]) -> str:
     """One log entry as a sentence in the active language."""
+    return _outcome_text(entry) + _applications_text(entry)
+
+
+def _applications_text(entry: dict[str, Any]) -> str:
+    """What an action did to the person's job applications (parley.careers), appended to the entry's sentence."""
+    counts = entry.get("counts") or {}
+    action = entry.get("action")
+    n = int(counts.get("applications", 0) or 0)
+    if action == "restriction" and counts.get("applications_not_restricted"):
+        m = int(counts["applications_not_restricted"])
+        return " " + ngettext(
+            "%(n)s job application of this address was not restricted: restriction is not supported for applications.",
+            "%(n)s job applications of this address were not restricted: restriction is not supported for applications.",
+            m,
+        ) % {"n": m}
+    if not n:
+        return ""
+    if action == "export":
+        return " " + ngettext("%(n)s job application included.", "%(n)s job applications included.", n) % {"n": n}
+    if action == "erasure":
+        return " " + ngettext(
+            "%(n)s job application erased with its files.", "%(n)s job applications erased with their files.", n
+        ) % {"n": n}
+    if action == "rectification":
+        return " " + ngettext("Also corrected on %(n)s job application.", "Also corrected on %(n)s job applications.", n) % {
+            "n": n
+        }
+    return ""
+
+
+def _outcome_text(entry: dict[str, Any]) -> str:
     counts = entry.get("counts") or {}
     action = entry.get("action")
     held = int(counts.get("held", 0))

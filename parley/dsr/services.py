@@ -28,6 +28,7 @@ from parley.dsr.selectors import (
     access_pending_request,
     optional_module,
     split_held,
+    subject_applications,
     subject_index_for,
     subject_interactions,
     token_hash,
@@ -279,10 +280,22 @@ def request_erase(*, actor: User, request: DataSubjectRequest) -> dict[str, int]
     }
     for interaction in free:
         interaction_delete(interaction=interaction, rule="dsr")
+    counts["applications"] = _applications_erase(request)
     _start(request, actor)
     _log(request, action="erasure", actor=actor, counts=counts)
     request.save()
     return counts
+
+
+def _applications_erase(request: DataSubjectRequest) -> int:
+    """The person's job applications (parley.careers) with CV, photo and data key, through the careers module's
+    one deletion path, ledger rule "dsr"."""
+    ids = list(subject_applications(tenant=request.tenant, email=request.email).values_list("id", flat=True))
+    if not ids:
+        return 0
+    from parley.careers.services import applications_erase
+
+    return applications_erase(application_ids=ids, rule="dsr")
 
 
 def _appointment_count(interaction_ids: list) -> int:
@@ -336,10 +349,16 @@ def request_rectify(*, actor: User, request: DataSubjectRequest, name: str = "",
                 tenant_id=interaction.tenant_id, name=interaction.customer_name, email=interaction.customer_email
             )
         )
+    applications = list(subject_applications(tenant=request.tenant, email=request.email))
+    if applications:
+        from parley.careers.services import application_contact_correct
+
+        for application in applications:
+            application_contact_correct(application=application, name=name, email=email)
     if email:
         # Later actions on this request (export, erasure) must find the conversations under their new address.
         request.subject_index = subject_index_for(tenant_id=request.tenant_id, email=email)
-    counts = {"interactions": len(free), "held": len(held)}
+    counts = {"interactions": len(free), "held": len(held), "applications": len(applications)}
     _start(request, actor)
     _log(request, action="rectification", actor=actor, counts=counts)
     request.save()
@@ -362,6 +381,10 @@ def request_restrict(*, actor: User, request: DataSubjectRequest) -> dict[str, i
         for interaction in free:
             holds.hold_place_on_interaction(actor=actor, interaction_id=interaction.id, reason=reason)
         counts = {"held_now": len(free), "already_held": len(held)}
+    # Legal holds know conversations and accounts only: job applications cannot be blocked, and the log says so.
+    unsupported = subject_applications(tenant=request.tenant, email=request.email).count()
+    if unsupported:
+        counts["applications_not_restricted"] = unsupported
     _start(request, actor)
     _log(request, action="restriction", actor=actor, counts=counts)
     request.save()

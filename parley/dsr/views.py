@@ -24,6 +24,7 @@ from parley.dsr.selectors import (
     is_overdue,
     outcome_lines,
     split_held,
+    subject_applications,
     subject_interactions,
 )
 from parley.interactions.models import Interaction
@@ -131,9 +132,11 @@ def detail_view(request: PortalRequest, tenant: Tenant, request_id: uuid.UUID) -
 def _detail(request: PortalRequest, tenant: Tenant, dsr: DataSubjectRequest, status: int = 200, **forms: object) -> HttpResponse:
     free: list[Interaction] = []
     held: list[Interaction] = []
+    applications = 0
     if dsr.shredded_at is None:
         found = list(subject_interactions(tenant=tenant, subject_index=dsr.subject_index))
         free, held = split_held(found)
+        applications = subject_applications(tenant=tenant, email=dsr.email).count()
     context = {
         "tenant": tenant,
         "dsr": dsr,
@@ -141,6 +144,7 @@ def _detail(request: PortalRequest, tenant: Tenant, dsr: DataSubjectRequest, sta
         "lines": outcome_lines(dsr),
         "found": len(free),
         "held": len(held),
+        "applications": applications,
         "status_form": forms.get("status_form") or StatusForm(initial={"status": dsr.status}, auto_id="status_%s"),
         "note_form": forms.get("note_form") or NoteForm(auto_id="note_%s"),
         "rectify_form": forms.get("rectify_form") or RectifyForm(auto_id="rectify_%s"),

@@ -31,6 +31,7 @@ class Retention(StrEnum):
     SERVICE_12_MONTHS = "service-12-months"  # end-customer service data (P06)
     DSR_REQUEST = "dsr-request"  # data-subject request: PARLEY_DSR_RETENTION_MONTHS after it was closed (P29)
     CONSENT_PROOF = "consent-proof"  # while consent stands, then PARLEY_CONSENT_PROOF_MONTHS after withdrawal
+    JOB_APPLICATION = "job-application"  # 12 months after the application process ended (P22)
 
 
 # Texts the privacy notice shows are marked with gettext_noop (by that name: makemessages finds no alias) and
@@ -49,6 +50,7 @@ RETENTION_TEXT = {
     # The notice shows these two with the configured values (parley.privacy.notice), translated there.
     Retention.DSR_REQUEST: "36 months after the request was closed (PARLEY_DSR_RETENTION_MONTHS); unconfirmed ones 48 hours.",
     Retention.CONSENT_PROOF: "While the consent stands; after withdrawal 36 months as proof (PARLEY_CONSENT_PROOF_MONTHS).",
+    Retention.JOB_APPLICATION: gettext_noop("12 months after the application process ended."),
 }
 
 CONTRACT = gettext_noop("Art. 6(1)(b) GDPR: performance of the contract with the tenant")

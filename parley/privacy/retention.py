@@ -305,6 +305,58 @@ def _consent_rule() -> Rule:
     )
 
 
+# --- P22: job applications ---------------------------------------------------------------------------------------------
+
+
+def _applications_rule() -> Rule:
+    """Applications go 12 months after their process ended (hired, rejected, withdrawn) with their CV, photo and
+    data key; an open process is never selected. Batched like the interactions: one transaction per batch, a failing
+    batch retried one by one."""
+    from parley.careers.selectors import expired_applications, retention_cutoff
+    from parley.careers.services import applications_erase
+
+    def purge(now: datetime, batch_size: int) -> Iterator[int]:
+        from parley.privacy.services import Rule as Why
+
+        failed: set[uuid.UUID] = set()
+        while True:
+            qs = expired_applications(now=now).exclude(id__in=failed)
+            ids = list(qs.order_by("process_ended_at", "id").values_list("id", flat=True)[:batch_size])
+            if not ids:
+                return
+            try:
+                yield applications_erase(application_ids=ids, rule=Why.RETENTION, now=now)
+            except Exception as exc:
+                logger.error("retention batch failed, retrying one by one: %s", type(exc).__name__)
+                done = 0
+                for one in ids:
+                    try:
+                        done += applications_erase(application_ids=[one], rule=Why.RETENTION, now=now)
+                    except Exception as one_exc:
+                        logger.error("retention: application %s not deleted: %s", one, type(one_exc).__name__)
+                        failed.add(one)
+                yield done
+
+    def oldest(now: datetime) -> Oldest:
+        from parley.careers.models import Application
+
+        first = Application.objects.aggregate(m=Min("process_ended_at"))["m"]
+        first_expired = expired_applications(now=now).aggregate(m=Min("process_ended_at"))["m"]
+        return Oldest(
+            oldest_age=None if first is None else max(timedelta(0), now - first),
+            overdue=None if first_expired is None else max(timedelta(0), retention_cutoff(now) - first_expired),
+        )
+
+    return Rule(
+        Retention.JOB_APPLICATION,
+        "Job applications: name, e-mail, phone, LinkedIn profile, cover letter, CV, photo, notes",
+        lambda: "12 months after the application process ended",
+        lambda now: expired_applications(now=now).count(),
+        purge,
+        oldest,
+    )
+
+
 # --- categories that live as long as an account or a tenant -----------------------------------------------------------
 
 
@@ -373,6 +425,7 @@ def rules() -> list[Rule]:
         _outbox_rule(),
         _dsr_rule(),
         _consent_rule(),
+        _applications_rule(),
         _account_rule(),
         _tenant_rule(),
     ]

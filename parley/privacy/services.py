@@ -154,7 +154,7 @@ def ledger_prune(*, now: datetime | None = None) -> int:
 # --- after a backup restore -----------------------------------------------------------------------------------------
 
 
-_KEY_SCOPES = {"interaction": "interaction", "user": "person"}
+_KEY_SCOPES = {"interaction": "interaction", "user": "person", "application": "application"}
 
 
 def ledger_reapply(*, dry_run: bool = False, batch_size: int = 500) -> dict[str, int]:
@@ -162,12 +162,13 @@ def ledger_reapply(*, dry_run: bool = False, batch_size: int = 500) -> dict[str,
     a live data key, a file row or blob - is deleted or destroyed again. The ledger itself is not extended. With
     `dry_run`, only counts. Batched by ledger rows; each batch one transaction; safe to run again."""
     from parley.accounts.models import PortalSession, User
+    from parley.careers.models import Application
     from parley.crypto.models import DataKey
     from parley.files.models import StoredFile
     from parley.interactions.models import Interaction
 
-    found = {"interactions": 0, "users": 0, "sessions": 0, "file_rows": 0, "file_blobs": 0, "data_keys": 0}
-    for target_type in ("interaction", "user", "file"):
+    found = {"interactions": 0, "applications": 0, "users": 0, "sessions": 0, "file_rows": 0, "file_blobs": 0, "data_keys": 0}
+    for target_type in ("interaction", "user", "application", "file"):
         last = 0
         while True:
             chunk = list(
@@ -190,6 +191,13 @@ def ledger_reapply(*, dry_run: bool = False, batch_size: int = 500) -> dict[str,
                     found["interactions"] += len(present)
                     if present and not dry_run:
                         interactions_erase(interaction_ids=present, rule=Rule.RESTORE, ledger=False)
+                elif target_type == "application":
+                    from parley.careers.services import applications_erase
+
+                    present = list(Application.objects.filter(id__in=ids).values_list("id", flat=True))
+                    found["applications"] += len(present)
+                    if present and not dry_run:
+                        applications_erase(application_ids=present, rule=Rule.RESTORE, ledger=False)
                 elif target_type == "user":
                     present = list(User.objects.filter(id__in=ids).values_list("id", flat=True))
                     sessions = PortalSession.objects.filter(user_id__in=ids)

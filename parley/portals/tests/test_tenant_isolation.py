@@ -27,6 +27,9 @@ ADMIN_ROUTES = [
     ("dsr:queue", "get"),
     ("holds:list", "get"),
     ("stats:report", "get"),
+    ("careers:applications", "get"),
+    ("careers:positions", "get"),
+    ("careers:positions", "post"),
 ]
 EXPERT_ROUTES = [
     ("portal_expert:profile", "get"),
@@ -83,6 +86,9 @@ PUBLIC_ROUTES = {
     "widget:demo_page",
     # One-click consent withdrawal, reached by the link token; another tenant's slug gets 404 (parley/consent/tests).
     "consent:withdraw",
+    # The public careers page and its application form (P22), see parley/careers/tests/test_p22_applications.py.
+    "careers:index",
+    "careers:apply",
 }
 OTHER_COVERED = {"portal_admin:invitation_revoke", "portal_expert:photo_file"}  # covered by their own tests
 # Topic routes: see parley/tenants/tests/test_topics.py (another tenant's topic is 404, an expert gets 403).
@@ -121,6 +127,9 @@ OTHER_COVERED |= {"dsr:detail", "dsr:action", "dsr:export"}
 # Legal-hold routes on a conversation or a hold: see parley/holds/tests/test_p26_legal_hold.py (another tenant's admin
 # gets 404, an expert 403, on every one of them).
 OTHER_COVERED |= {"holds:place_interaction", "holds:detail", "holds:document", "holds:release"}
+# Application and position object routes: see parley/careers/tests/test_p22_applications.py (another tenant's admin
+# gets 404, an expert 403, a stranger the login, on every one of them).
+OTHER_COVERED |= {"careers:application", "careers:action", "careers:file", "careers:position_open"}
 
 
 def _names(resolver: URLResolver, prefix: str = "") -> set[str]:

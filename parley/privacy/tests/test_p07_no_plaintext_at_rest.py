@@ -82,7 +82,38 @@ def _write_canaries() -> dict[str, bytes]:
     _write_appointment_canaries(tenant, expert)
     _write_dsr_canaries(tenant, admin)
     _write_hold_canary(admin, interaction)
+    _write_application_canaries(tenant, admin)
     return {"totp": device.secret.encode(), "photo": file_read(stored=photo)[:200]}
+
+
+def _write_application_canaries(tenant, admin) -> None:
+    """P22: every encrypted field of a job application, its CV (canary in the PDF text and file name) and photo."""
+    import io
+
+    import pikepdf
+
+    from parley.careers.models import Position
+    from parley.careers.services import application_notes_set, application_submit
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj.Contents = pdf.make_stream(f"BT /F1 12 Tf 10 10 Td (CV {CANARY}) Tj ET".encode())
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    position = Position.objects.create(tenant=tenant, title="Adviser")
+    application = application_submit(
+        tenant=tenant,
+        position=position,
+        name=f"Applicant {CANARY}",
+        email=f"a.{CANARY.lower()}@x.test",
+        phone=f"+41 {CANARY}",
+        linkedin_url=f"https://www.linkedin.com/in/{CANARY}",
+        cover_letter=f"Dear {CANARY}",
+        cv_data=out.getvalue(),
+        cv_filename=f"{CANARY}.pdf",
+        photo_data=_photo_with_canary_pixels(),
+    )
+    application_notes_set(actor=admin, application=application, notes=f"Interviewed {CANARY}")
 
 
 def _write_hold_canary(admin, interaction) -> None:
@@ -173,6 +204,13 @@ WRITTEN = {
     "dsr.DataSubjectRequest.text",
     "dsr.DataSubjectRequest.outcome",
     "holds.LegalHold.reason",
+    "careers.Application.name",
+    "careers.Application.email",
+    "careers.Application.phone",
+    "careers.Application.linkedin_url",
+    "careers.Application.cover_letter",
+    "careers.Application.cv_filename",
+    "careers.Application.notes",
 }
 
 

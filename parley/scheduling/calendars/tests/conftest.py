@@ -74,7 +74,7 @@ def book_with_write_back(world, google, capture_on_commit, *, name: str, email: 
 
     world.acme.calendar_write_back = True
     world.acme.save(update_fields=["calendar_write_back"])
-    kind, profile = bookable.__wrapped__(world)
+    kind, profile = bookable.__wrapped__(world)  # type: ignore[attr-defined]  # the fixture's function, called directly
     oauth_connection(google, world.acme_expert, "google", scope=f"{SCOPE_READ} {SCOPE_WRITE}", write_back=True)
     start = next_monday_utc(8)
     with capture_on_commit(execute=True):
