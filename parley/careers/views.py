@@ -15,19 +15,11 @@ from parley.careers.models import Application
 from parley.core.exceptions import ApplicationError, NotFound
 from parley.core.ratelimit import TooManyRequests, rate_limit
 from parley.interactions.apis import document_response
-from parley.portals.decorators import portal_view
+from parley.portals.decorators import portal_view, public_tenant_or_404
 from parley.portals.types import PortalRequest
 from parley.tenants.models import Tenant
-from parley.tenants.selectors import tenant_get_by_slug
 
 ADMIN = "admin"
-
-
-def _tenant_or_404(slug: str) -> Tenant:
-    try:
-        return tenant_get_by_slug(slug=slug)
-    except NotFound:
-        raise Http404 from None
 
 
 # --- public ---------------------------------------------------------------------------------------------------
@@ -35,13 +27,13 @@ def _tenant_or_404(slug: str) -> Tenant:
 
 @require_GET
 def careers_view(request: HttpRequest, slug: str) -> HttpResponse:
-    tenant = _tenant_or_404(slug)
+    tenant = public_tenant_or_404(slug)
     return render(request, "careers/index.html", {"tenant": tenant, "positions": selectors.open_positions(tenant=tenant)})
 
 
 @require_http_methods(["GET", "POST"])
 def apply_view(request: HttpRequest, slug: str, position_id: uuid.UUID) -> HttpResponse:
-    tenant = _tenant_or_404(slug)
+    tenant = public_tenant_or_404(slug)
     try:
         position = selectors.open_position_get(tenant=tenant, position_id=position_id)
     except NotFound:

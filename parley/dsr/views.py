@@ -28,19 +28,11 @@ from parley.dsr.selectors import (
     subject_interactions,
 )
 from parley.interactions.models import Interaction
-from parley.portals.decorators import portal_view
+from parley.portals.decorators import portal_view, public_tenant_or_404
 from parley.portals.types import PortalRequest
 from parley.tenants.models import Tenant
-from parley.tenants.selectors import tenant_get_by_slug
 
 ADMIN = "admin"
-
-
-def _tenant_or_404(slug: str) -> Tenant:
-    try:
-        return tenant_get_by_slug(slug=slug)
-    except NotFound:
-        raise Http404 from None
 
 
 # --- public ---------------------------------------------------------------------------------------------------
@@ -49,7 +41,7 @@ def _tenant_or_404(slug: str) -> Tenant:
 @require_http_methods(["GET", "POST"])
 def request_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone can write a request; the answer never says whether the e-mail address is known (no enumeration)."""
-    tenant = _tenant_or_404(slug)
+    tenant = public_tenant_or_404(slug)
     initial = {"right": request.GET.get("right")} if request.GET.get("right") in Right.values else None
     form = RequestForm(request.POST or None, initial=initial)
     if request.method == "POST":
@@ -86,7 +78,7 @@ def request_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """GET shows a button (mail scanners open links; only a person's click confirms), POST confirms, once."""
-    tenant = _tenant_or_404(slug)
+    tenant = public_tenant_or_404(slug)
     try:
         if request.method == "POST":
             rate_limit(scope="dsr-confirm", key=client_address(request), limit=20, window=3600)

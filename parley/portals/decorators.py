@@ -7,9 +7,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from parley.core.exceptions import NotFound, PermissionDenied
+from parley.tenants.models import Tenant
 from parley.tenants.selectors import access_tenant, tenant_get_by_slug
 
 View = Callable[..., HttpResponse]
+
+
+def public_tenant_or_404(slug: str) -> Tenant:
+    """The tenant of a public page (no login): an unknown slug is a plain 404."""
+    try:
+        return tenant_get_by_slug(slug=slug)
+    except NotFound:
+        raise Http404 from None
 
 
 def portal_view(*, role: str | None = None, allow_without_second_factor: bool = False) -> Callable[[View], View]:

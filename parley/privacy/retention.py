@@ -96,34 +96,47 @@ def _interactions_expired(now: datetime) -> int:
     return sum(expired_interactions(tenant_id=t, months=m, now=now).count() for t, m in _tenants())
 
 
+def erase_in_batches(
+    next_ids: Callable[[set[uuid.UUID]], list[uuid.UUID]], erase: Callable[[list[uuid.UUID]], int], *, what: str
+) -> Iterator[int]:
+    """Erase what `next_ids(failed)` selects, batch after batch, each its own transaction (inside `erase`); what one
+    run leaves, the next finds again. A batch that fails is retried one id at a time, so one bad row never stops the
+    run; ids that still fail are left out of the selection for the rest of the run. Yields the count per batch."""
+    failed: set[uuid.UUID] = set()
+    while ids := next_ids(failed):
+        try:
+            yield erase(ids)
+        except Exception as exc:
+            logger.error("retention batch failed, retrying one by one: %s", type(exc).__name__)
+            done = 0
+            for one in ids:
+                try:
+                    done += erase([one])
+                except Exception as one_exc:
+                    logger.error("retention: %s %s not deleted: %s", what, one, type(one_exc).__name__)
+                    failed.add(one)
+            yield done
+
+
 def _interactions_purge(now: datetime, batch_size: int) -> Iterator[int]:
-    """Batches of at most `batch_size`, each its own transaction; what one run leaves, the next finds again. A batch
-    that fails is retried one interaction at a time, so one bad row never stops the run."""
+    """Per tenant, batches of at most `batch_size` (see erase_in_batches)."""
     from parley.privacy.services import Rule as Why
     from parley.privacy.services import interactions_erase
 
     for tenant_id, months in _tenants():
         held = _held_interactions(tenant_id)
-        failed: set[uuid.UUID] = set()
-        while True:
+
+        def next_ids(
+            failed: set[uuid.UUID], tenant_id: uuid.UUID = tenant_id, months: int = months, held: set[uuid.UUID] = held
+        ) -> list[uuid.UUID]:
+            # Re-checked inside the batch's transaction by interactions_erase's own filter on what still exists; a
+            # conversation that got new activity meanwhile is no longer selected by the next query.
             qs = expired_interactions(tenant_id=tenant_id, months=months, now=now, held=held | failed)
-            ids = list(qs.order_by("last_activity_at", "id").values_list("id", flat=True)[:batch_size])
-            if not ids:
-                break
-            try:
-                # Re-checked inside the batch's transaction by interactions_erase's own filter on what still exists;
-                # a conversation that got new activity meanwhile is no longer selected by the next query.
-                yield interactions_erase(interaction_ids=ids, rule=Why.RETENTION, now=now)
-            except Exception as exc:
-                logger.error("retention batch failed, retrying one by one: %s", type(exc).__name__)
-                done = 0
-                for one in ids:
-                    try:
-                        done += interactions_erase(interaction_ids=[one], rule=Why.RETENTION, now=now)
-                    except Exception as one_exc:
-                        logger.error("retention: interaction %s not deleted: %s", one, type(one_exc).__name__)
-                        failed.add(one)
-                yield done
+            return list(qs.order_by("last_activity_at", "id").values_list("id", flat=True)[:batch_size])
+
+        yield from erase_in_batches(
+            next_ids, lambda ids: interactions_erase(interaction_ids=ids, rule=Why.RETENTION, now=now), what="interaction"
+        )
 
 
 def _interactions_oldest(now: datetime) -> Oldest:
@@ -318,24 +331,13 @@ def _applications_rule() -> Rule:
     def purge(now: datetime, batch_size: int) -> Iterator[int]:
         from parley.privacy.services import Rule as Why
 
-        failed: set[uuid.UUID] = set()
-        while True:
+        def next_ids(failed: set[uuid.UUID]) -> list[uuid.UUID]:
             qs = expired_applications(now=now).exclude(id__in=failed)
-            ids = list(qs.order_by("process_ended_at", "id").values_list("id", flat=True)[:batch_size])
-            if not ids:
-                return
-            try:
-                yield applications_erase(application_ids=ids, rule=Why.RETENTION, now=now)
-            except Exception as exc:
-                logger.error("retention batch failed, retrying one by one: %s", type(exc).__name__)
-                done = 0
-                for one in ids:
-                    try:
-                        done += applications_erase(application_ids=[one], rule=Why.RETENTION, now=now)
-                    except Exception as one_exc:
-                        logger.error("retention: application %s not deleted: %s", one, type(one_exc).__name__)
-                        failed.add(one)
-                yield done
+            return list(qs.order_by("process_ended_at", "id").values_list("id", flat=True)[:batch_size])
+
+        yield from erase_in_batches(
+            next_ids, lambda ids: applications_erase(application_ids=ids, rule=Why.RETENTION, now=now), what="application"
+        )
 
     def oldest(now: datetime) -> Oldest:
         from parley.careers.models import Application
