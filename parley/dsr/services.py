@@ -356,8 +356,10 @@ def request_rectify(*, actor: User, request: DataSubjectRequest, name: str = "",
         for application in applications:
             application_contact_correct(application=application, name=name, email=email)
     if email:
-        # Later actions on this request (export, erasure) must find the conversations under their new address.
+        # The request follows the person to their corrected address: later actions (export, erasure) find the
+        # conversations and applications there, and the closing mail reaches them there.
         request.subject_index = subject_index_for(tenant_id=request.tenant_id, email=email)
+        request.email = email
     counts = {"interactions": len(free), "held": len(held), "applications": len(applications)}
     _start(request, actor)
     _log(request, action="rectification", actor=actor, counts=counts)

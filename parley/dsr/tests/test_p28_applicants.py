@@ -130,6 +130,10 @@ def test_p29_rectification_corrects_the_applicants_name_and_address(world):
     assert Application.objects.get(id=globex.id).name == "Carla Candidat"
     dsr.refresh_from_db()
     assert dsr.outcome[-1]["counts"]["applications"] == 1
+    # Later actions of the same request find the application under the corrected address.
+    assert dsr.email == "carla.new@example.test"
+    page = admin_client(world).get(f"/t/acme/admin/requests/{dsr.id}/").content.decode()
+    assert '<dd id="applications-found">1</dd>' in page
 
 
 def test_p29_restriction_says_it_is_not_supported_for_applications(world):
